@@ -1,0 +1,111 @@
+# mz - pipeable tools for animal behaviour analysis.  See README.md.
+.POSIX:
+.SUFFIXES:
+
+VERSION  = 0.1.0
+PREFIX   = /usr/local
+DESTDIR  =
+B        = build
+CC       = cc
+CFLAGS   = -O2 -g
+LDFLAGS  =
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+PYTHON   = $$(scripts/find-python)
+
+MZCFLAGS = -std=c17 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L \
+	-D_DEFAULT_SOURCE -Ilib -Itools -fPIC
+MZLIBS   = -lzstd -lxxhash -lcjson -lm -lpthread
+
+# Every tool: tools/NAME.c, man/man1/NAME.1, tests/cli/NAME.t.
+TOOLS = mz-cat mz-info mz-head mz-select mz-filter mz-paste
+
+LIBSRC = lib/err.c lib/types.c lib/header.c lib/reader.c lib/writer.c \
+	lib/shuffle.c lib/util.c
+LIBOBJ = $(LIBSRC:%.c=$(B)/%.o)
+LIBHDR = lib/mz.h lib/internal.h
+UNITS  = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/*.c))
+BINS   = $(TOOLS:%=$(B)/bin/%)
+
+all: $(B)/libmz.a $(B)/libmz.so.0 $(BINS)
+
+$(B)/lib/%.o: lib/%.c $(LIBHDR)
+	@mkdir -p $(@D)
+	$(CC) $(MZCFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B)/tools/common.o: tools/common.c tools/common.h lib/mz.h
+	@mkdir -p $(@D)
+	$(CC) $(MZCFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B)/libmz.a: $(LIBOBJ)
+	rm -f $@
+	ar rcs $@ $(LIBOBJ)
+
+$(B)/libmz.so.0: $(LIBOBJ)
+	$(CC) -shared -Wl,-soname,libmz.so.0 $(CFLAGS) $(LDFLAGS) -o $@ \
+		$(LIBOBJ) $(MZLIBS)
+
+# One rule builds every tool; per-tool libraries go in LIBS_<tool>.
+$(B)/bin/%: tools/%.c $(B)/tools/common.o $(B)/libmz.a tools/common.h lib/mz.h
+	@mkdir -p $(@D)
+	$(CC) $(MZCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/tools/common.o \
+		$(B)/libmz.a $(LIBS_$*) $(MZLIBS)
+
+$(B)/tests/%: tests/unit/%.c tests/unit/tap.h $(B)/libmz.a lib/mz.h
+	@mkdir -p $(@D)
+	$(CC) $(MZCFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $< \
+		$(B)/libmz.a $(MZLIBS)
+
+$(B)/tests/tools/%: tests/tools/%.c $(B)/libmz.a lib/mz.h
+	@mkdir -p $(@D)
+	$(CC) $(MZCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libmz.a $(MZLIBS)
+
+TESTTOOLS = $(B)/tests/tools/mzgen
+
+tests: all $(UNITS) $(TESTTOOLS)
+
+deps:
+	scripts/install-deps.sh
+
+# The README's test command: dependencies, build, every test.
+check: deps
+	$(MAKE) tests
+	MZ_BUILD=$(B) prove --exec '' -j2 $(UNITS) tests/cli/*.t
+
+check-asan: deps
+	$(MAKE) B=build-asan CC=clang CFLAGS="-O1 -g $(SANFLAGS)" \
+		LDFLAGS="$(SANFLAGS)" tests
+	MZ_BUILD=build-asan ASAN_OPTIONS=detect_leaks=1 \
+		UBSAN_OPTIONS=print_stacktrace=1 prove --exec '' -j2 \
+		$(patsubst $(B)/%,build-asan/%,$(UNITS)) tests/cli/*.t
+
+FUZZTIME = 60
+fuzz: deps
+	scripts/fuzz.sh $(FUZZTIME)
+
+bench: all
+	scripts/bench.sh
+
+lint:
+	mandoc -Tlint -Wwarning man/man1/*.1 man/man5/*.5 man/man7/*.7
+
+install: all
+	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+		$(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/share/man/man7 \
+		$(DESTDIR)$(PREFIX)/share/mz/python
+	cp $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	cp $(B)/libmz.a $(B)/libmz.so.0 $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libmz.so.0 $(DESTDIR)$(PREFIX)/lib/libmz.so
+	cp lib/mz.h $(DESTDIR)$(PREFIX)/include/
+	cp man/man1/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	cp man/man5/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	cp man/man7/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/
+	cp share/python/mzs.py $(DESTDIR)$(PREFIX)/share/mz/python/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+		lib/libmz.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libmz.pc
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+.PHONY: all tests deps check check-asan fuzz bench lint install clean

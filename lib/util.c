@@ -1,0 +1,97 @@
+/* util.c - threads, seeds and random streams. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mz.h"
+
+int
+mz_ncpu(void)
+{
+	cpu_set_t set;
+	long n;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+		return CPU_COUNT(&set);
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (int)n : 1;
+}
+
+int
+mz_parse_threads(const char *s, mz_err *err)
+{
+	char *end;
+	long v;
+
+	if (strcmp(s, "auto") == 0)
+		return mz_ncpu();
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > 4096)
+		return mz_seterr(err, MZ_EINVAL, "bad thread count '%s' "
+		    "(want 0..4096 or auto)", s);
+	return v == 0 ? mz_ncpu() : (int)v;
+}
+
+int
+mz_parse_seed(const char *s, uint64_t *seed, mz_err *err)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || *s == '-')
+		return mz_seterr(err, MZ_EINVAL, "bad seed '%s' (want a "
+		    "decimal integer 0..18446744073709551615)", s);
+	*seed = v;
+	return 0;
+}
+
+static uint64_t
+splitmix(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+void
+mz_rng_seed(mz_rng *g, uint64_t seed, uint64_t stream)
+{
+	uint64_t x = seed ^ splitmix(&stream);
+
+	for (int i = 0; i < 4; i++)
+		g->s[i] = splitmix(&x);
+}
+
+static uint64_t
+rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+uint64_t
+mz_rng_next(mz_rng *g)
+{
+	uint64_t *s = g->s, r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return r;
+}
+
+double
+mz_rng_uniform(mz_rng *g)
+{
+	return (double)(mz_rng_next(g) >> 11) * 0x1.0p-53;
+}

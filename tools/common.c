@@ -1,0 +1,340 @@
+/* common.c - shared tool code: messages, usage, output, progress. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common.h"
+
+const char *prog = "mz";
+int quiet;
+static const char *synopsis = "";
+
+void
+tool_init(const char *name, const char *syn)
+{
+	prog = name;
+	synopsis = syn;
+}
+
+void
+tool_usage(int status)
+{
+	FILE *f = status == 0 ? stdout : stderr;
+	const char *s = synopsis;
+
+	fputs("usage: ", f);
+	for (; *s; s++) {
+		fputc(*s, f);
+		if (*s == '\n' && s[1])
+			fputs("       ", f);
+	}
+	if (s == synopsis || s[-1] != '\n')
+		fputc('\n', f);
+	if (status == 0)
+		finish_stdout();
+	exit(status);
+}
+
+int
+tool_stdopt(int c)
+{
+	switch (c) {
+	case 'h':
+		tool_usage(0);
+	case OPT_VERSION:
+		printf("%s %s\n", prog, MZ_VERSION);
+		finish_stdout();
+		exit(0);
+	case 'q':
+		quiet = 1;
+		return 1;
+	default:
+		tool_usage(2);
+	}
+}
+
+static void
+vmsg(const char *fmt, va_list ap, int use_errno)
+{
+	int e = errno;
+	size_t n = strlen(fmt);
+
+	fflush(stdout);
+	fprintf(stderr, "%s: ", prog);
+	vfprintf(stderr, fmt, ap);
+	if (use_errno && n > 0 && fmt[n - 1] == ':')
+		fprintf(stderr, " %s", strerror(e));
+	fputc('\n', stderr);
+}
+
+void
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap, 0);
+	va_end(ap);
+	tool_usage(2);
+}
+
+void
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap, 1);
+	va_end(ap);
+	exit(1);
+}
+
+void
+die_err(const mz_err *e)
+{
+	fflush(stdout);
+	fprintf(stderr, "%s: %s\n", prog, e->msg[0] ? e->msg :
+	    mz_strerror(e->code));
+	exit(1);
+}
+
+void
+warnx_(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap, 0);
+	va_end(ap);
+}
+
+void *
+xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		die("out of memory");
+	return p;
+}
+
+void *
+xcalloc(size_t n, size_t m)
+{
+	void *p = calloc(n ? n : 1, m ? m : 1);
+
+	if (p == NULL)
+		die("out of memory");
+	return p;
+}
+
+void *
+xrealloc(void *p, size_t n)
+{
+	if ((p = realloc(p, n ? n : 1)) == NULL)
+		die("out of memory");
+	return p;
+}
+
+char *
+xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (p == NULL)
+		die("out of memory");
+	return p;
+}
+
+mz_writer *
+out_writer(const char *path, int force, const mz_wopts *o)
+{
+	mz_err e;
+	mz_writer *w;
+
+	if ((path == NULL || strcmp(path, "-") == 0) && !force &&
+	    isatty(STDOUT_FILENO))
+		die("refusing to write a binary stream to a terminal "
+		    "(use -o FILE, a pipe, or -f)");
+	if ((w = mz_writer_open(path, o, &e)) == NULL)
+		die_err(&e);
+	return w;
+}
+
+void
+out_close(mz_writer *w)
+{
+	mz_err e;
+
+	if (mz_writer_close(w, &e) < 0)
+		die_err(&e);
+	finish_stdout();
+}
+
+void
+finish_stdout(void)
+{
+	int bad = fflush(stdout) != 0 || ferror(stdout);
+	int e = errno;
+
+	if (fclose(stdout) != 0 && !bad) {
+		bad = 1;
+		e = errno;
+	}
+	if (bad) {
+		fprintf(stderr, "%s: <stdout>: %s\n", prog,
+		    e ? strerror(e) : "write error");
+		exit(1);
+	}
+}
+
+int
+parse_codec(const char *s)
+{
+	if (strcmp(s, "none") == 0 || strcmp(s, "raw") == 0)
+		return MZ_CODEC_RAW;
+	if (strcmp(s, "zstd") == 0)
+		return MZ_CODEC_ZSTD;
+	if (strcmp(s, "shuffle") == 0)
+		return MZ_CODEC_SHUFFLE;
+	if (strcmp(s, "auto") == 0)
+		return MZ_CODEC_AUTO;
+	usage_error("bad compression '%s' (want none, zstd, shuffle or auto)",
+	    s);
+}
+
+uint64_t
+parse_count(const char *s, const char *what)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || *s == '-')
+		usage_error("bad %s '%s' (want a non-negative integer)", what, s);
+	return v;
+}
+
+double
+parse_double(const char *s, const char *what)
+{
+	double v;
+
+	if (mz_parse_f64(s, strlen(s), &v) < 0 || v != v || v - v != 0)
+		usage_error("bad %s '%s' (want a finite number)", what, s);
+	return v;
+}
+
+struct progress {
+	const char *label;
+	uint64_t total, last;
+	double t0, tlast;
+	int active;
+};
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+progress *
+progress_start(const char *label, uint64_t total)
+{
+	progress *p = xcalloc(1, sizeof(*p));
+
+	p->label = label;
+	p->total = total;
+	p->active = !quiet && isatty(STDERR_FILENO);
+	p->t0 = p->tlast = now();
+	return p;
+}
+
+static void
+progress_draw(progress *p, uint64_t done, double t)
+{
+	if (p->total > 0) {
+		int width = 30, fill = (int)((double)done / (double)p->total *
+		    width);
+		if (fill > width)
+			fill = width;
+		fprintf(stderr, "\r%s: [%.*s%*s] %3d%% %.1fs ", p->label, fill,
+		    "##############################", width - fill, "",
+		    (int)(100.0 * (double)done / (double)p->total), t - p->t0);
+	} else
+		fprintf(stderr, "\r%s: %llu %.1fs ", p->label,
+		    (unsigned long long)done, t - p->t0);
+}
+
+void
+progress_update(progress *p, uint64_t done)
+{
+	double t;
+
+	if (p == NULL || !p->active)
+		return;
+	t = now();
+	if (t - p->tlast < 0.1)
+		return;
+	p->tlast = t;
+	p->last = done;
+	progress_draw(p, done, t);
+}
+
+void
+progress_end(progress *p)
+{
+	if (p == NULL)
+		return;
+	if (p->active && p->tlast > p->t0)
+		fprintf(stderr, "\r%*s\r", 60 + (int)strlen(p->label), "");
+	free(p);
+}
+
+cJSON *
+opts_new(void)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o == NULL)
+		die("out of memory");
+	return o;
+}
+
+void
+opts_str(cJSON *o, const char *key, const char *v)
+{
+	if (cJSON_AddStringToObject(o, key, v) == NULL)
+		die("out of memory");
+}
+
+void
+opts_num(cJSON *o, const char *key, double v)
+{
+	if (cJSON_AddNumberToObject(o, key, v) == NULL)
+		die("out of memory");
+}
+
+void
+opts_bool(cJSON *o, const char *key, int v)
+{
+	if (cJSON_AddBoolToObject(o, key, v) == NULL)
+		die("out of memory");
+}
+
+void
+history_add(mz_header *h, cJSON *options)
+{
+	mz_err e;
+
+	if (mz_header_add_history(h, prog, MZ_VERSION, options, NULL, &e) < 0)
+		die_err(&e);
+}

@@ -1,0 +1,101 @@
+/*
+ * common.h - what every mz tool shares: the program name, error and usage
+ * reporting (the only place that prints and exits), output checks, input
+ * lists and the progress bar.  The library (lib/) never exits; tools do,
+ * through these functions.
+ */
+#ifndef MZ_TOOLS_COMMON_H
+#define MZ_TOOLS_COMMON_H
+
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "mz.h"
+
+/* Long options every tool accepts; put MZ_STD_LONGOPTS in the option table
+ * and pass unknown option characters to tool_stdopt(). */
+enum { OPT_VERSION = 0x1000, OPT_FIRST_TOOL_OPT = 0x1100 };
+#define MZ_STD_LONGOPTS \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ "version", no_argument, NULL, OPT_VERSION }, \
+	{ "quiet", no_argument, NULL, 'q' }
+
+extern const char *prog;    /* the tool's name, for messages */
+extern int quiet;           /* -q given: no progress, no warnings */
+
+/*
+ * tool_init: set prog and the usage text (the SYNOPSIS lines of the man
+ * page, each starting with the tool name, joined by newlines).
+ */
+void tool_init(const char *name, const char *synopsis);
+
+/* tool_usage: print "usage: SYNOPSIS" to stdout (status 0) or stderr and
+ * exit with status. */
+void tool_usage(int status) __attribute__((noreturn));
+
+/* tool_stdopt: handle -h, --version, -q and getopt's '?'; exits where the
+ * option says so.  Returns 1 if c was one of them (q), else exits with a
+ * usage error (2) for anything unknown. */
+int tool_stdopt(int c);
+
+/* usage_error: "prog: message" then the usage, exit 2. */
+void usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
+
+/* die: "prog: message" (with ": strerror(errno)" if fmt ends in ':'),
+ * exit 1.  die_err: "prog: err->msg", exit 1.  warnx_: the message without
+ * exiting (silenced by -q only when quiet_ok). */
+void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void die_err(const mz_err *e) __attribute__((noreturn));
+void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* xmalloc and friends: die on out of memory. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t m);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+
+/*
+ * out_writer: open the stream output (path NULL or "-": stdout).  Refuses
+ * a terminal unless force; dies on failure.  The codec is o->codec unless
+ * MZ_CODEC_AUTO.
+ */
+mz_writer *out_writer(const char *path, int force, const mz_wopts *o);
+
+/* out_close: close the writer (dies on failure), then finish stdout. */
+void out_close(mz_writer *w);
+
+/* finish_stdout: flush and close stdout, dying with a message if any
+ * write failed (full disk, closed pipe): call before exit 0. */
+void finish_stdout(void);
+
+/* parse_codec: "none"|"raw", "zstd", "shuffle", "auto" -> MZ_CODEC_*;
+ * usage error otherwise. */
+int parse_codec(const char *s);
+
+/* parse_size: a non-negative decimal count (usage error otherwise). */
+uint64_t parse_count(const char *s, const char *what);
+/* parse_double: a finite decimal number (usage error otherwise). */
+double parse_double(const char *s, const char *what);
+
+/*
+ * Progress on stderr: a bar when stderr is a terminal and not quiet,
+ * nothing otherwise.  total may be 0 when unknown (a counter is shown).
+ */
+typedef struct progress progress;
+progress *progress_start(const char *label, uint64_t total);
+void progress_update(progress *p, uint64_t done);
+void progress_end(progress *p);
+
+/* Options in history entries: helpers to build the canonical object. */
+cJSON *opts_new(void);
+void opts_str(cJSON *o, const char *key, const char *v);
+void opts_num(cJSON *o, const char *key, double v);
+void opts_bool(cJSON *o, const char *key, int v);
+
+/* history_add: mz_header_add_history with this tool's name and version;
+ * dies on failure. */
+void history_add(mz_header *h, cJSON *options);
+
+#endif
