@@ -20,7 +20,7 @@ MZLIBS   = -lzstd -lxxhash -lcjson -lm -lpthread
 TOOLS = mz-cat mz-info mz-head mz-select mz-filter mz-paste
 
 LIBSRC = lib/err.c lib/types.c lib/header.c lib/reader.c lib/writer.c \
-	lib/shuffle.c lib/util.c
+	lib/shuffle.c lib/util.c lib/prefetch.c
 LIBOBJ = $(LIBSRC:%.c=$(B)/%.o)
 LIBHDR = lib/mz.h lib/internal.h
 UNITS  = $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/*.c))

@@ -167,14 +167,15 @@ typedef struct mz_block {
 
 /*
  * mz_reader_open: open path ("-" or NULL: standard input) for reading.
- * Regular files are mapped into memory, so raw columns are returned without
- * copying; other inputs are read with read(2).  NULL with err filled on
- * failure (MZ_EIO, or MZ_EFORMAT if the signature is wrong, MZ_ETRUNC if
- * empty).
+ * Input is read with read(2), a chunk at a time, into a buffer the reader
+ * owns; raw (codec 0) columns are returned as pointers into it without
+ * further copying.  Fails (NULL, err filled: MZ_EIO) only if path cannot be
+ * opened: format errors surface at the first mz_reader_next_part.
  * mz_reader_fdopen: the same for an open descriptor, which the reader
  * closes; name is used in messages.
  * mz_reader_memopen: read len bytes at buf (not copied; must outlive the
- * reader).
+ * reader); raw columns point into buf, so a caller that maps a file gets
+ * zero-copy access to it.
  */
 mz_reader *mz_reader_open(const char *path, mz_err *err);
 mz_reader *mz_reader_fdopen(int fd, const char *name, mz_err *err);

@@ -59,11 +59,24 @@ make_stream(int codec, size_t n, size_t block_bytes, size_t *len)
 
 /* read_all: read every part and block; returns rows read or a negative
  * code; checks values when check is set. */
+static int via_file;  /* read through a file and read(2), not memory */
+
 static long
 read_all(const unsigned char *buf, size_t len, int check, mz_err *e)
 {
-	mz_reader *r = mz_reader_memopen(buf, len, "mem", e);
+	mz_reader *r;
 	long rows = 0;
+
+	if (via_file) {
+		char path[] = "/tmp/mz-unit-XXXXXX";
+		int fd = mkstemp(path);
+		if (write(fd, buf, len) != (ssize_t)len)
+			return -99;
+		lseek(fd, 0, SEEK_SET);
+		unlink(path);
+		r = mz_reader_fdopen(fd, "file", e);
+	} else
+		r = mz_reader_memopen(buf, len, "mem", e);
 	int rc;
 
 	if (r == NULL)
@@ -136,6 +149,14 @@ main(void)
 			}
 		}
 		ok(bad == 0, "every one of %zu truncations is detected", len);
+		via_file = 1;
+		for (size_t cut = 0; cut < len; cut++)
+			if (read_all(s, cut, 0, &e) >= 0)
+				bad++;
+		ok(bad == 0, "... also when read from a file by the worker "
+		    "thread");
+		ok(read_all(s, len, 1, &e) == 300, "the file reads in full");
+		via_file = 0;
 
 		/* Every single flipped byte is detected. */
 		bad = 0;
