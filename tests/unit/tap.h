@@ -8,7 +8,7 @@
 
 static int tap_n, tap_failed;
 
-static int
+static inline int
 ok(int cond, const char *fmt, ...)
 {
 	va_list ap;
@@ -25,7 +25,7 @@ ok(int cond, const char *fmt, ...)
 	return cond;
 }
 
-static void
+static inline void
 diag(const char *fmt, ...)
 {
 	va_list ap;
@@ -37,7 +37,7 @@ diag(const char *fmt, ...)
 	printf("\n");
 }
 
-static int
+static inline int
 done_testing(void)
 {
 	printf("1..%d\n", tap_n);
