@@ -44,6 +44,10 @@ $(B)/libmz.so.0: $(LIBOBJ)
 	$(CC) -shared -Wl,-soname,libmz.so.0 $(CFLAGS) $(LDFLAGS) -o $@ \
 		$(LIBOBJ) $(MZLIBS)
 
+# Per-tool libraries.
+LAPACK_LIBS = -llapacke -lopenblas
+LIBS_mz-pca = $(LAPACK_LIBS)
+
 # One rule builds every tool; per-tool libraries go in LIBS_<tool>.
 $(B)/bin/%: tools/%.c $(B)/tools/common.o $(B)/libmz.a tools/common.h lib/mz.h
 	@mkdir -p $(@D)
