@@ -46,13 +46,17 @@ $(B)/libmz.so.0: $(LIBOBJ)
 
 # Per-tool libraries.
 LAPACK_LIBS = -llapacke -lopenblas
+HDF5_CFLAGS = $$(pkg-config --cflags hdf5)
+HDF5_LIBS   = $$(pkg-config --libs hdf5)
 LIBS_mz-pca = $(LAPACK_LIBS)
+CFLAGS_mz-convert = $(HDF5_CFLAGS)
+LIBS_mz-convert = $(HDF5_LIBS) -lzip
 
 # One rule builds every tool; per-tool libraries go in LIBS_<tool>.
 $(B)/bin/%: tools/%.c $(B)/tools/common.o $(B)/libmz.a tools/common.h lib/mz.h
 	@mkdir -p $(@D)
-	$(CC) $(MZCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/tools/common.o \
-		$(B)/libmz.a $(LIBS_$*) $(MZLIBS)
+	$(CC) $(MZCFLAGS) $(CFLAGS_$*) $(CFLAGS) $(LDFLAGS) -o $@ $< \
+		$(B)/tools/common.o $(B)/libmz.a $(LIBS_$*) $(MZLIBS)
 
 $(B)/tests/%: tests/unit/%.c tests/unit/tap.h $(B)/libmz.a lib/mz.h
 	@mkdir -p $(@D)
