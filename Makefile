@@ -52,11 +52,23 @@ LIBS_mz-pca = $(LAPACK_LIBS)
 CFLAGS_mz-convert = $(HDF5_CFLAGS)
 LIBS_mz-convert = $(HDF5_LIBS) -lzip
 
-# One rule builds every tool; per-tool libraries go in LIBS_<tool>.
-$(B)/bin/%: tools/%.c $(B)/tools/common.o $(B)/libmz.a tools/common.h lib/mz.h
+# A tool too big for one file keeps its other sources in tools/<tool>/.
+OBJS_mz-convert = $(patsubst %.c,$(B)/%.o,$(wildcard tools/mz-convert/*.c))
+
+$(B)/tools/mz-convert/%.o: tools/mz-convert/%.c tools/mz-convert/*.h \
+		tools/common.h lib/mz.h
+	@mkdir -p $(@D)
+	$(CC) $(MZCFLAGS) $(CFLAGS_mz-convert) $(CFLAGS) -c -o $@ $<
+
+# One rule builds every tool; per-tool flags go in CFLAGS_<tool>,
+# libraries in LIBS_<tool>, extra objects in OBJS_<tool>.
+.SECONDEXPANSION:
+$(B)/bin/%: tools/%.c $$(OBJS_$$*) $(B)/tools/common.o $(B)/libmz.a \
+		tools/common.h lib/mz.h
 	@mkdir -p $(@D)
 	$(CC) $(MZCFLAGS) $(CFLAGS_$*) $(CFLAGS) $(LDFLAGS) -o $@ $< \
-		$(B)/tools/common.o $(B)/libmz.a $(LIBS_$*) $(MZLIBS)
+		$(OBJS_$*) $(B)/tools/common.o $(B)/libmz.a $(LIBS_$*) \
+		$(MZLIBS)
 
 $(B)/tests/%: tests/unit/%.c tests/unit/tap.h $(B)/libmz.a lib/mz.h
 	@mkdir -p $(@D)
