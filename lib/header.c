@@ -207,7 +207,7 @@ mz_meta_set(mz_header *h, const char *key, cJSON *item, mz_err *err)
 {
 	if (item == NULL)
 		return mz_seterr(err, MZ_ENOMEM, "out of memory");
-	if (cJSON_HasObjectItem(h->meta, key)) {
+	if (cJSON_GetObjectItemCaseSensitive(h->meta, key) != NULL) {
 		if (!cJSON_ReplaceItemInObjectCaseSensitive(h->meta, key, item)) {
 			cJSON_Delete(item);
 			return mz_seterr(err, MZ_ENOMEM, "out of memory");

@@ -49,18 +49,6 @@ pad8(uint64_t n)
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "libmz assumes a little-endian host"
-/*
- * The prefetching source (prefetch.c): mz__src_new starts a thread reading
- * items (signatures, chunks with payload and padding) from fd; NULL if it
- * cannot.  mz__src_next releases the previous item and gives the next, in
- * full or, at end of input, as far as it goes (*len 0: no more bytes);
- * returns -1 with errno on a read error.  mz__src_free stops the thread.
- */
-struct mz__src;
-struct mz__src *mz__src_new(int fd);
-int mz__src_next(struct mz__src *s, const unsigned char **buf, size_t *len);
-void mz__src_free(struct mz__src *s);
-
 #endif
 
 /* Byte (un)shuffle of n values of w bytes. */

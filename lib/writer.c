@@ -226,7 +226,10 @@ out(mz_writer *w, const void *buf, size_t n, mz_err *err)
 {
 	int rc;
 
-	if (w->olen + n > OBUF_CAP && (rc = flush_obuf(w, err)) < 0)
+	/* Large pieces bypass the buffer, but only after what is already
+	 * buffered has gone out: bytes must leave in order. */
+	if ((w->olen + n > OBUF_CAP || (n >= OBUF_CAP / 2 && w->olen > 0)) &&
+	    (rc = flush_obuf(w, err)) < 0)
 		return rc;
 	if (n >= OBUF_CAP / 2)
 		return write_all(w, buf, n, err);

@@ -150,9 +150,21 @@ xstrdup(const char *s)
 	return p;
 }
 
+static mz_writer *open_out;    /* the output out_writer opened, if open */
+
+/* abort_out: atexit handler; a tool that dies (die, usage_error, exit 1)
+ * with its output still open leaves no temporary file behind. */
+static void
+abort_out(void)
+{
+	mz_writer_abort(open_out);
+	open_out = NULL;
+}
+
 mz_writer *
 out_writer(const char *path, int force, const mz_wopts *o)
 {
+	static int registered;
 	mz_err e;
 	mz_writer *w;
 
@@ -160,8 +172,13 @@ out_writer(const char *path, int force, const mz_wopts *o)
 	    isatty(STDOUT_FILENO))
 		die("refusing to write a binary stream to a terminal "
 		    "(use -o FILE, a pipe, or -f)");
+	if (!registered) {
+		atexit(abort_out);
+		registered = 1;
+	}
 	if ((w = mz_writer_open(path, o, &e)) == NULL)
 		die_err(&e);
+	open_out = w;
 	return w;
 }
 
@@ -170,6 +187,8 @@ out_close(mz_writer *w)
 {
 	mz_err e;
 
+	if (w == open_out)
+		open_out = NULL;  /* mz_writer_close frees w, even on failure */
 	if (mz_writer_close(w, &e) < 0)
 		die_err(&e);
 	finish_stdout();

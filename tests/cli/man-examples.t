@@ -32,11 +32,11 @@ for page in "$TOP"/man/man1/*.1; do
 	done < "$T/.cmds"
 
 	# --help prints the SYNOPSIS: compare the option words.
-	syn=$(mandoc -Tascii "$page" 2>/dev/null | col -b |
+	syn=$(mandoc -Tascii "$page" 2>/dev/null | col -bx |
 	    awk '/^SYNOPSIS/ { s = 1; next } /^[A-Z]/ { s = 0 } s' |
-	    tr -s ' \n' '  ' | sed 's/^ //; s/ $//')
+	    tr -s ' \n\t' '   ' | sed 's/^ //; s/ $//')
 	help=$("$tool" --help 2>&1 | sed 's/^usage: //; s/^       //' |
-	    tr -s ' \n' '  ' | sed 's/^ //; s/ $//')
+	    tr -s ' \n\t' '   ' | sed 's/^ //; s/ $//')
 	t_is "$tool --help matches the SYNOPSIS" "$syn" "$help"
 done
 t_done

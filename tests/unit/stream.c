@@ -120,6 +120,20 @@ main(void)
 		free(s);
 	}
 
+	/* A block of 128-256 kB (half to all of the output buffer) right after
+	 * the buffered signature and header, must follow them (regression:
+	 * it used to overtake them). */
+	for (int codec = 0; codec <= 2; codec++) {
+		unsigned char *s = make_stream(codec, 7000, 1 << 20, &len);
+		long got = read_all(s, len, 1, &e);
+		ok(len >= 16 && memcmp(s, "\x89MZS", 4) == 0 && got == 7000,
+		    "codec %d: a 147 kB block after the header stays in order",
+		    codec);
+		if (got < 0)
+			diag("%s", e.msg);
+		free(s);
+	}
+
 	/* Concatenation of two writers' output is one stream of 4 parts. */
 	{
 		size_t l1, l2;
