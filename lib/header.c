@@ -331,6 +331,26 @@ ishex16(const char *s)
 	return 1;
 }
 
+/*
+ * dup_key: 1 if some object in the tree at j has the same key twice (cJSON
+ * keeps both; mzs(5) rejects them).  Quadratic per object, which is fine
+ * for headers: objects there have few keys.  The recursion is as deep as
+ * the document, which cJSON's parser limits (CJSON_NESTING_LIMIT).
+ */
+static int
+dup_key(const cJSON *j)
+{
+	for (const cJSON *c = j ? j->child : NULL; c != NULL; c = c->next) {
+		if (cJSON_IsObject(j))
+			for (const cJSON *d = c->next; d != NULL; d = d->next)
+				if (strcmp(c->string, d->string) == 0)
+					return 1;
+		if ((cJSON_IsObject(c) || cJSON_IsArray(c)) && dup_key(c))
+			return 1;
+	}
+	return 0;
+}
+
 mz_header *
 mz_header_from_json(const char *text, size_t len, const char *where,
     mz_err *err)
@@ -364,6 +384,11 @@ mz_header_from_json(const char *text, size_t len, const char *where,
 	if (!cJSON_IsObject(root)) {
 		mz_seterr(err, MZ_EFORMAT, "%s: header is not a JSON object",
 		    where);
+		goto fail;
+	}
+	if (dup_key(root)) {
+		mz_seterr(err, MZ_EFORMAT,
+		    "%s: header has an object with a repeated key", where);
 		goto fail;
 	}
 	if ((h = mz_header_new()) == NULL)

@@ -261,7 +261,8 @@ read_chunk(mz_reader *r, mz_err *err)
 		return fail(r, err, MZ_ETRUNC, off,
 		    "stream truncated inside a chunk frame");
 	for (int i = 0; i < 4; i++)
-		if (f[i] < 0x21 || f[i] > 0x7e)
+		if (!((f[i] >= 'A' && f[i] <= 'Z') ||
+		    (f[i] >= 'a' && f[i] <= 'z')))
 			return fail(r, err, MZ_EFORMAT, off,
 			    "not a chunk (bad tag bytes)");
 	len = rd64(f + 8);

@@ -492,6 +492,8 @@ def _read(inp):
             frame = inp.read(24, "chunk frame")
             tag, flags, L, cksum = struct.unpack("<4sIQQ", frame)
             name = tag.decode("latin-1")
+            if not tag.isalpha():
+                raise FormatError(at, "not a chunk (bad tag bytes %r)" % name)
             skip = 0x61 <= tag[0] <= 0x7A
             if not skip and tag not in (b"HEAD", b"BLCK", b"TAIL", b"ENDS"):
                 raise FormatError(at, "unknown critical chunk %r" % name)

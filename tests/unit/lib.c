@@ -137,6 +137,9 @@ test_header(void)
 		{ "{\"columns\":[],\"meta\":[]}", "meta is not an object" },
 		{ "{\"columns\":[],\"processing\":\"XYZ\"}", "processing" },
 		{ "{\"columns\":[]} x", "bytes after" },
+		{ "{\"columns\":[],\"columns\":[]}", "repeated key" },
+		{ "{\"columns\":[],\"meta\":{\"a\":[{\"b\":1,\"b\":2}]}}",
+		  "repeated key" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		c = mz_header_from_json(bad[i].json, strlen(bad[i].json), "f",
