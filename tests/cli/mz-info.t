@@ -41,7 +41,7 @@ t_is "common metadata with values" \
 varies:      group, sequence, individual" \
     "$(sed -n '/^meta:/,/^varies:/p' sum.txt)"
 t_like "one processing hash" '^[0-9a-f]{16}$' "$(field sum.txt processing)"
-t_is "history chain" "mzgen 0.1.0" "$(field sum.txt history)"
+t_is "history chain" 'mzgen 0.1.0 {"rows":300,"bodyparts":3,"missing_every":0}' "$(field sum.txt history)"
 t_like "bytes stored and raw: 4 x 300 x 92 raw bytes" \
     '^[0-9.]+ KiB stored, 107\.8 KiB raw \(ratio [0-9]\.[0-9][0-9]\)$' \
     "$(field sum.txt bytes)"
@@ -161,7 +161,7 @@ t_ok "-H" mz-info -H tracks.mzs
 hash=$(field sum.txt processing)
 t_is "-H: the history of each processing hash" \
 "history of $hash (4 parts):
-   1. mzgen 0.1.0
+   1. mzgen 0.1.0 {\"rows\":300,\"bodyparts\":3,\"missing_every\":0}
       processing $hash" "$(sed -n '/^history of/,$p' "$T/.out")"
 
 # ------------------------------------------------------------------- JSON
@@ -248,7 +248,7 @@ if [ -x "$B/bin/mz-head" ]; then
 	mz-head -n 5 tracks.mzs > head.mzs
 	mz-info head.mzs > head.txt
 	t_is "provenance: the chain of tools" \
-	    'mzgen 0.1.0 -> mz-head 0.1.0 {"rows":5,"parts":null}' \
+	    'mzgen 0.1.0 {"rows":300,"bodyparts":3,"missing_every":0} -> mz-head 0.1.0 {"rows":5,"parts":null}' \
 	    "$(field head.txt history)"
 	t_is "provenance: the rows kept" "20" "$(field head.txt rows)"
 	t_like "provenance: a new processing hash" '^[0-9a-f]{16}$' \
@@ -259,17 +259,17 @@ if [ -x "$B/bin/mz-head" ]; then
 	mz-info both.mzs > both.txt
 	t_is "provenance: two chains" \
 "processing:  2 distinct
-             $hash (4 parts): mzgen 0.1.0
-             $(field head.txt processing) (4 parts): mzgen 0.1.0 -> mz-head 0.1.0 {\"rows\":5,\"parts\":null}" \
+             $hash (4 parts): mzgen 0.1.0 {\"rows\":300,\"bodyparts\":3,\"missing_every\":0}
+             $(field head.txt processing) (4 parts): mzgen 0.1.0 {\"rows\":300,\"bodyparts\":3,\"missing_every\":0} -> mz-head 0.1.0 {\"rows\":5,\"parts\":null}" \
 	    "$(sed -n '/^processing:/,/^bytes:/p' both.txt | sed '$d')"
 	mz-info -H both.mzs > bothh.txt
 	t_is "provenance: -H lists each chain in full" \
 "history of $hash (4 parts):
-   1. mzgen 0.1.0
+   1. mzgen 0.1.0 {\"rows\":300,\"bodyparts\":3,\"missing_every\":0}
       processing $hash
 
 history of $(field head.txt processing) (4 parts):
-   1. mzgen 0.1.0
+   1. mzgen 0.1.0 {\"rows\":300,\"bodyparts\":3,\"missing_every\":0}
       processing $hash
    2. mz-head 0.1.0 {\"rows\":5,\"parts\":null}
       processing $(field head.txt processing)" \

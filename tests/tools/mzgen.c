@@ -92,7 +92,16 @@ main(int argc, char **argv)
 			mz_meta_set(h, "fps", cJSON_CreateNumber(30), &e);
 			mz_meta_set(h, "units", cJSON_CreateString("px"), &e);
 			mz_meta_set(h, "bodyparts", bps, &e);
-			mz_header_add_history(h, "mzgen", MZ_VERSION, NULL, NULL,
+			/* The generation parameters: runs with different
+			 * ones carry different processing hashes; the parts
+			 * of one run share one, like the parts a converter
+			 * writes from one file. */
+			cJSON *gopt = cJSON_CreateObject();
+			cJSON_AddNumberToObject(gopt, "rows", (double)nrows);
+			cJSON_AddNumberToObject(gopt, "bodyparts", (double)nbp);
+			cJSON_AddNumberToObject(gopt, "missing_every",
+			    (double)missing);
+			mz_header_add_history(h, "mzgen", MZ_VERSION, gopt, NULL,
 			    &e);
 			if (mz_writer_begin_part(w, h, &e) < 0)
 				die(&e);
