@@ -203,7 +203,9 @@ size_t mz_reader_part_index(const mz_reader *r);
 /*
  * mz_reader_want: decode only the columns j with want[j] != 0 in the blocks
  * that follow (others come back NULL).  want has header->ncols entries;
- * NULL means all columns (the default at each new part).
+ * NULL means all columns (the default at each new part).  It is only an
+ * optimisation: if the mask cannot be stored (out of memory) every column
+ * is decoded, which callers cannot tell from the wanted columns' values.
  */
 void mz_reader_want(mz_reader *r, const unsigned char *want);
 
