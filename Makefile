@@ -95,6 +95,7 @@ check-asan: deps
 	$(MAKE) B=build-asan CC=clang CFLAGS="-O1 -g $(SANFLAGS)" \
 		LDFLAGS="$(SANFLAGS)" tests
 	MZ_BUILD=build-asan ASAN_OPTIONS=detect_leaks=1 \
+		MZ_TEST_CC=clang MZ_TEST_FLAGS="$(SANFLAGS)" \
 		UBSAN_OPTIONS=print_stacktrace=1 prove --exec '' -j2 \
 		$(patsubst $(B)/%,build-asan/%,$(UNITS)) tests/cli/*.t
 

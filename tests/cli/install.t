@@ -1,7 +1,8 @@
 #!/bin/sh
 # tests: make install (tools, libmz, header, man pages, libmz.pc) and that a
 # program builds against the installed library with pkg-config.
-# requires: make, cc, pkg-config
+# requires: make, cc, pkg-config.  A sanitizer build (make check-asan)
+# passes its compiler and flags in MZ_TEST_CC and MZ_TEST_FLAGS.
 . "$(dirname "$0")/lib.sh"
 
 command -v pkg-config >/dev/null 2>&1 || t_skip_all "no pkg-config"
@@ -42,7 +43,7 @@ main(void)
 }
 C
 t_ok "a program compiles and links against the installed libmz" \
-    sh -c "cc -o prog prog.c $pc"
+    sh -c "${MZ_TEST_CC:-cc} ${MZ_TEST_FLAGS:-} -o prog prog.c $pc"
 t_ok "... and writes a stream" sh -c "LD_LIBRARY_PATH=$D/opt/mz/lib ./prog > p.mzs"
 t_is "... that mz-cat reads" "$(printf 'x\n1.5\n2.5\n3.5')" \
     "$("$D/opt/mz/bin/mz-cat" --csv p.mzs 2>&1)"

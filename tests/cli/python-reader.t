@@ -60,7 +60,8 @@ for n, p in enumerate(parts):
     if units != [None, "s", None] + ["px", "px", None] * K:
         fail("part %d: units %r" % (n, units))
     if (len(p.history) != 1 or p.history[0]["tool"] != "mzgen" or
-            p.history[0]["options"] != {} or
+            p.history[0]["options"] !=
+            {"rows": N, "bodyparts": K, "missing_every": M} or
             p.processing != p.history[0]["processing"] or
             not p.verify_processing()):
         fail("part %d: history %r / %s" % (n, p.history, p.processing))
