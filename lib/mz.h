@@ -220,6 +220,11 @@ int mz_reader_next_block(mz_reader *r, mz_block *b, mz_err *err);
  * chunk's bytes exactly as stored (frame, payload, padding). */
 const void *mz_reader_raw_block(const mz_reader *r, size_t *len);
 
+/* mz_reader_block_codec: the codec (MZ_CODEC_RAW, _ZSTD, _SHUFFLE) column j
+ * of the block last read is stored with; -1 if no block has been read or j
+ * is out of range. */
+int mz_reader_block_codec(const mz_reader *r, size_t j);
+
 /* mz_reader_offset: byte offset in the input of the next unread byte. */
 uint64_t mz_reader_offset(const mz_reader *r);
 

@@ -167,6 +167,19 @@ mz_reader_raw_block(const mz_reader *r, size_t *len)
 	return r->chunk;
 }
 
+int
+mz_reader_block_codec(const mz_reader *r, size_t j)
+{
+	const unsigned char *c = r->chunk;
+
+	/* The chunk was verified when it was read: its descriptors are
+	 * complete. */
+	if (c == NULL || r->chunklen < MZ_FRAME + MZ_BLKHDR ||
+	    memcmp(c, "BLCK", 4) != 0 || j >= rd32(c + MZ_FRAME + 8))
+		return -1;
+	return c[MZ_FRAME + MZ_BLKHDR + MZ_COLDESC * j];
+}
+
 /* fail: record the error and make later calls fail too. */
 static int
 fail(mz_reader *r, mz_err *err, int code, uint64_t off, const char *what)

@@ -134,6 +134,21 @@ main(void)
 		free(s);
 	}
 
+	/* mz_reader_block_codec names the codec each column is stored with. */
+	for (int codec = 0; codec <= 2; codec++) {
+		unsigned char *s = make_stream(codec, 100, 0, &len);
+		mz_reader *r = mz_reader_memopen(s, len, "mem", &e);
+		mz_block b;
+		int before = mz_reader_block_codec(r, 1);
+		int ok1 = mz_reader_next_part(r, &e) > 0 &&
+		    mz_reader_next_block(r, &b, &e) > 0;
+		ok(before == -1 && ok1 && mz_reader_block_codec(r, 1) == codec &&
+		    mz_reader_block_codec(r, 4) == -1,
+		    "codec %d: mz_reader_block_codec", codec);
+		mz_reader_close(r);
+		free(s);
+	}
+
 	/* Concatenation of two writers' output is one stream of 4 parts. */
 	{
 		size_t l1, l2;
