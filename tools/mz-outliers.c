@@ -1,0 +1,946 @@
+/*
+ * mz-outliers - keypoint-MoSeq's outlier rule on standard tracks, NaN-aware,
+ * with gaps filled by linear interpolation in time (see mz-outliers(1)).
+ *
+ * The thresholds are statistics of the whole recording, so each part is
+ * read twice.  The input (which may be a pipe) is spooled to three unlinked
+ * temporary files: the keypoints as fixed-size records of K * (D + 1)
+ * doubles per frame (coordinates, confidence), their distances to the
+ * frame's median point (K doubles per frame), and the other columns block
+ * by block.  The per-keypoint medians are then selected exactly by radix
+ * selection over the distances (histograms of 12-bit digits of their bit
+ * patterns, a few passes, then the few candidates left collected and
+ * selected in memory), the points flagged and the gaps filled
+ * in a pass that rewrites the records in place (interior gaps that reach
+ * back before the chunk in memory are patched with pwrite), and the output
+ * written in a last pass.  Memory is a chunk of records, one input block
+ * and the histograms, whatever the length of a recording; disk is the size
+ * of the part.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.h"
+
+#define SYNOPSIS \
+	"mz-outliers [-fq] [-c codec] [-g frames] [-o file] [-r file] " \
+	"[-s scale] [-t threshold] [file ...]"
+
+#define DIGIT 12                  /* bits per radix-selection pass */
+#define NBIN (1u << DIGIT)
+#define COLLECT_MAX 65536         /* candidates selected in memory */
+#define CHUNK_BYTES (4u << 20)    /* records in memory at once */
+
+/* Status of a point after flagging. */
+enum { ST_OK, ST_OUTLIER, ST_LOWCONF, ST_MISSING };
+
+/* The options. */
+struct opts {
+	double scale;
+	double conf;        /* NaN: no confidence threshold */
+	uint64_t max_gap;   /* UINT64_MAX: no limit */
+};
+
+/* One bodypart of the current part. */
+struct bp {
+	const char *name;
+	int c[3], p;        /* input columns of x, y[, z] and p (-1 absent) */
+	/* Statistics and counts. */
+	uint64_t valid, missing, outliers, lowconf, after;
+	double med, mad, thr;
+	/* Pass 2 state: last valid frame (or -1) and its coordinates, first
+	 * frame of the open gap (or -1). */
+	int64_t last, gap;
+	double lastv[3];
+	/* Edge fills applied in pass 3: frames [0, lead_end) take leadv,
+	 * frames [trail_from, n) take trailv (when the gap is short
+	 * enough). */
+	int64_t lead_end, trail_from;
+	double leadv[3], trailv[3];
+};
+
+/* One target of a radix selection: an order statistic of a keypoint. */
+struct target {
+	uint64_t rank;      /* rank among the values with the prefix */
+	uint64_t prefix;    /* the top `bits` bits of the answer */
+	int bits;           /* bits resolved */
+	int collect;        /* 1: the next pass collects candidates */
+	uint64_t count;     /* values with the prefix */
+	double *buf;        /* collected candidates */
+	size_t nbuf;
+	int done;
+	double value;
+};
+
+/* The part being processed. */
+struct part {
+	const mz_header *h;
+	const char *where;
+	size_t K, D, rec;   /* bodyparts, dimensions, doubles per record */
+	struct bp *bp;
+	unsigned char *kp;  /* per input column: a keypoint column */
+	int pfd, rfd, dfd;  /* spools: points, rest, distances */
+	FILE *pf, *rf, *df;
+	uint64_t n;         /* frames */
+	double *chunk;      /* records of a chunk */
+	size_t chunk_frames;
+	double *tmp;        /* K scratch values */
+	double *dist;       /* chunk_frames * K distances */
+};
+
+static mz_atomic *report_out;   /* the --report file, while open */
+
+/* abort_report: atexit handler: a run that dies leaves no report. */
+static void
+abort_report(void)
+{
+	mz_atomic_abort(report_out);
+	report_out = NULL;
+}
+
+/*
+ * spool_open: an unlinked temporary file in $TMPDIR (or /tmp) for reading
+ * and writing; *f gets a stdio stream on it for sequential writing.
+ */
+static int
+spool_open(FILE **f)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	int fd;
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	snprintf(path, sizeof(path), "%s/mz-outliers.XXXXXX", dir);
+	if ((fd = mkstemp(path)) < 0)
+		die("%s: temporary file:", path);
+	unlink(path);
+	if ((*f = fdopen(dup(fd), "w")) == NULL)
+		die("temporary file:");
+	/* Large writes: far fewer system calls than stdio's default. */
+	setvbuf(*f, NULL, _IOFBF, 1 << 20);
+	return fd;
+}
+
+/* swrite: write n bytes to a spool stream, dying on error. */
+static void
+swrite(FILE *f, const void *p, size_t n)
+{
+	if (n && fwrite(p, 1, n, f) != n)
+		die("temporary file: write:");
+}
+
+/* sread: read exactly n bytes at offset off of fd, dying on error. */
+static void
+sread(int fd, void *p, size_t n, uint64_t off)
+{
+	char *c = p;
+
+	while (n > 0) {
+		ssize_t k = pread(fd, c, n, (off_t)off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			die("temporary file: read:");
+		c += k;
+		n -= (size_t)k;
+		off += (uint64_t)k;
+	}
+}
+
+/* spwrite: write exactly n bytes at offset off of fd, dying on error. */
+static void
+spwrite(int fd, const void *p, size_t n, uint64_t off)
+{
+	const char *c = p;
+
+	while (n > 0) {
+		ssize_t k = pwrite(fd, c, n, (off_t)off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			die("temporary file: write:");
+		c += k;
+		n -= (size_t)k;
+		off += (uint64_t)k;
+	}
+}
+
+/* find_col: column "NAME.sfx" of h or -1; dies unless it is a float. */
+static int
+find_col(const mz_header *h, const char *name, const char *sfx,
+    const char *where)
+{
+	char col[512];
+	int j;
+
+	snprintf(col, sizeof(col), "%s.%s", name, sfx);
+	if ((j = mz_header_find(h, col)) >= 0 &&
+	    !mz_type_isfloat(h->cols[j].type))
+		die("%s: column '%s' is %s, not a float type", where, col,
+		    mz_type_name(h->cols[j].type));
+	return j;
+}
+
+/*
+ * read_bodyparts: resolve the bodyparts metadata of p->h and their columns
+ * into p->bp, p->K, p->D and p->kp; dies on missing metadata or columns.
+ */
+static void
+read_bodyparts(struct part *p)
+{
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(p->h->meta,
+	    "bodyparts"), *it;
+	size_t k = 0;
+
+	if (list == NULL)
+		die("%s: no \"bodyparts\" metadata (not standard tracks)",
+		    p->where);
+	if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) == 0)
+		die("%s: \"bodyparts\" metadata is not a non-empty array of "
+		    "names", p->where);
+	p->K = (size_t)cJSON_GetArraySize(list);
+	p->bp = xcalloc(p->K, sizeof(*p->bp));
+	p->kp = xcalloc(p->h->ncols, 1);
+	cJSON_ArrayForEach(it, list) {
+		struct bp *b = &p->bp[k];
+		if (!cJSON_IsString(it) || it->valuestring[0] == '\0')
+			die("%s: \"bodyparts\" metadata is not a non-empty array "
+			    "of names", p->where);
+		b->name = it->valuestring;
+		b->c[0] = find_col(p->h, b->name, "x", p->where);
+		b->c[1] = find_col(p->h, b->name, "y", p->where);
+		b->c[2] = find_col(p->h, b->name, "z", p->where);
+		b->p = find_col(p->h, b->name, "p", p->where);
+		if (b->c[0] < 0 || b->c[1] < 0)
+			die("%s: bodypart '%s' has no column '%s.%s'", p->where,
+			    b->name, b->name, b->c[0] < 0 ? "x" : "y");
+		if ((b->c[2] >= 0) != (p->bp[0].c[2] >= 0))
+			die("%s: bodyparts '%s' and '%s' differ in dimension",
+			    p->where, p->bp[0].name, b->name);
+		for (size_t i = 0; i < k; i++)
+			if (strcmp(p->bp[i].name, b->name) == 0)
+				die("%s: bodypart '%s' is listed twice",
+				    p->where, b->name);
+		for (int d = 0; d < 3; d++)
+			if (b->c[d] >= 0)
+				p->kp[b->c[d]] = 1;
+		if (b->p >= 0)
+			p->kp[b->p] = 1;
+		k++;
+	}
+	p->D = p->bp[0].c[2] >= 0 ? 3 : 2;
+	p->rec = p->K * (p->D + 1);
+}
+
+/*
+ * small_median: numpy's median of the m values at v (sorted in place):
+ * the middle one, or the mean of the two middle ones; NaN when m is 0.
+ */
+static double
+small_median(double *v, size_t m)
+{
+	if (m == 0)
+		return NAN;
+	for (size_t i = 1; i < m; i++) {
+		double x = v[i];
+		size_t j = i;
+		for (; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+	return m % 2 ? v[m / 2] : (v[m / 2 - 1] + v[m / 2]) / 2;
+}
+
+/*
+ * pass1_block: spool block b: its other columns to the rest spool, and
+ * per frame the keypoint records with each point's distance to the
+ * coordinate-wise median of the frame's valid points (NaN for a point
+ * with a NaN coordinate).
+ */
+static void
+pass1_block(struct part *p, const mz_block *b)
+{
+	size_t K = p->K, D = p->D, R = D + 1, n = b->nrows;
+	uint64_t rows = n;
+	double *r = p->chunk, *dist = p->dist, m[3];
+
+	swrite(p->rf, &rows, sizeof(rows));
+	for (size_t j = 0; j < p->h->ncols; j++)
+		if (!p->kp[j])
+			swrite(p->rf, b->cols[j], n *
+			    mz_type_size(p->h->cols[j].type));
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < K; k++) {
+			struct bp *q = &p->bp[k];
+			double *v = r + k * R;
+			int ok = 1;
+			for (size_t d = 0; d < D; d++) {
+				mz_type t = p->h->cols[q->c[d]].type;
+				v[d] = t == MZ_F64 ?
+				    ((const double *)b->cols[q->c[d]])[i] :
+				    mz_get_f64(b->cols[q->c[d]], t, i);
+				ok &= isfinite(v[d]) != 0;
+			}
+			v[D] = q->p < 0 ? 1 : p->h->cols[q->p].type == MZ_F64 ?
+			    ((const double *)b->cols[q->p])[i] :
+			    mz_get_f64(b->cols[q->p], p->h->cols[q->p].type, i);
+			dist[k] = ok ? 0 : NAN;
+		}
+		for (size_t d = 0; d < D; d++) {
+			size_t cnt = 0;
+			for (size_t k = 0; k < K; k++)
+				if (!isnan(dist[k]))
+					p->tmp[cnt++] = r[k * R + d];
+			m[d] = small_median(p->tmp, cnt);
+		}
+		for (size_t k = 0; k < K; k++) {
+			double *v = r + k * R, s = 0;
+			if (isnan(dist[k])) {
+				p->bp[k].missing++;
+				continue;
+			}
+			for (size_t d = 0; d < D; d++)
+				s += (v[d] - m[d]) * (v[d] - m[d]);
+			dist[k] = sqrt(s);
+			p->bp[k].valid++;
+		}
+		swrite(p->pf, r, p->rec * sizeof(double));
+		swrite(p->df, dist, K * sizeof(double));
+	}
+	p->n += n;
+}
+
+/* key: the bits of a non-negative double, ordered as the values are. */
+static uint64_t
+key(double v)
+{
+	uint64_t u;
+
+	memcpy(&u, &v, sizeof(u));
+	return u;
+}
+
+/* digit: the bits the next pass of target t resolves. */
+static int
+digit(const struct target *t)
+{
+	return 64 - t->bits < DIGIT ? 64 - t->bits : DIGIT;
+}
+
+/* cmp_double: qsort order of doubles (no NaN here). */
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * select_stats: exact order statistics of each keypoint's distances
+ * (stage 0) or of their absolute deviations from the keypoint's median
+ * (stage 1), over the valid points: the ranks (n-1)/2 and n/2, averaged
+ * as numpy's median does; stored in med (stage 0) or mad (stage 1).
+ */
+static void
+select_stats(struct part *p, int stage)
+{
+	size_t K = p->K, T = 2 * K, left = 0;
+	struct target *tg = xcalloc(T, sizeof(*tg));
+	uint64_t *hist = xcalloc(T * NBIN, sizeof(uint64_t));
+
+	for (size_t k = 0; k < K; k++)
+		for (int s = 0; s < 2; s++) {
+			struct target *t = &tg[2 * k + s];
+			uint64_t n = p->bp[k].valid;
+			if (n == 0) {
+				t->done = 1;
+				t->value = NAN;
+				continue;
+			}
+			t->rank = s == 0 ? (n - 1) / 2 : n / 2;
+			t->count = n;
+			t->collect = n <= COLLECT_MAX;
+			if (t->collect)
+				t->buf = xmalloc(n * sizeof(double));
+			left++;
+		}
+	unsigned char *share = xcalloc(K, 1);
+
+	while (left > 0) {
+		/* The two middle ranks usually fall in the same bins: one
+		 * histogram (or one collection) serves both. */
+		for (size_t k = 0; k < K; k++) {
+			struct target *a = &tg[2 * k], *b = &tg[2 * k + 1];
+			share[k] = !a->done && !b->done && a->bits == b->bits &&
+			    a->prefix == b->prefix && a->collect == b->collect;
+		}
+		memset(hist, 0, T * NBIN * sizeof(uint64_t));
+		for (uint64_t f0 = 0; f0 < p->n; f0 += p->chunk_frames) {
+			size_t nf = p->n - f0 < p->chunk_frames ?
+			    (size_t)(p->n - f0) : p->chunk_frames;
+			sread(p->dfd, p->dist, nf * K * sizeof(double),
+			    f0 * K * sizeof(double));
+			for (size_t i = 0; i < nf; i++)
+				for (size_t k = 0; k < K; k++) {
+					double v = p->dist[i * K + k];
+					if (isnan(v))
+						continue;
+					if (stage)
+						v = fabs(v - p->bp[k].med);
+					uint64_t u = key(v);
+					for (int s = 0; s < 2 - share[k]; s++) {
+						struct target *t = &tg[2 * k + s];
+						if (t->done || (t->bits > 0 &&
+						    u >> (64 - t->bits) != t->prefix))
+							continue;
+						if (t->collect)
+							t->buf[t->nbuf++] = v;
+						else
+							hist[(2 * k + s) * NBIN +
+							    ((u << t->bits) >>
+							    (64 - digit(t)))]++;
+					}
+				}
+		}
+		for (size_t k = 0; k < K; k++)
+			if (share[k]) {
+				struct target *a = &tg[2 * k], *b = &tg[2 * k + 1];
+				if (a->collect) {
+					memcpy(b->buf, a->buf, a->nbuf *
+					    sizeof(double));
+					b->nbuf = a->nbuf;
+				} else
+					memcpy(hist + (2 * k + 1) * NBIN, hist +
+					    2 * k * NBIN, NBIN * sizeof(uint64_t));
+			}
+		for (size_t i = 0; i < T; i++) {
+			struct target *t = &tg[i];
+			uint64_t *hh = hist + i * NBIN, below = 0;
+			unsigned bin;
+			if (t->done)
+				continue;
+			if (t->collect) {
+				qsort(t->buf, t->nbuf, sizeof(double),
+				    cmp_double);
+				t->value = t->buf[t->rank];
+				t->done = 1;
+				left--;
+				continue;
+			}
+			for (bin = 0; below + hh[bin] <= t->rank; bin++)
+				below += hh[bin];
+			t->rank -= below;
+			t->count = hh[bin];
+			t->prefix = (t->prefix << digit(t)) | bin;
+			t->bits += digit(t);
+			if (t->bits == 64) {
+				/* Every bit known: the value itself. */
+				memcpy(&t->value, &t->prefix, sizeof(double));
+				t->done = 1;
+				left--;
+			} else if (t->count <= COLLECT_MAX) {
+				t->collect = 1;
+				t->buf = xmalloc((size_t)t->count *
+				    sizeof(double));
+			}
+		}
+	}
+	for (size_t k = 0; k < K; k++) {
+		double v = (tg[2 * k].value + tg[2 * k + 1].value) / 2;
+		if (stage == 0)
+			p->bp[k].med = v;
+		else
+			p->bp[k].mad = v;
+	}
+	for (size_t i = 0; i < T; i++)
+		free(tg[i].buf);
+	free(share);
+	free(tg);
+	free(hist);
+}
+
+/*
+ * fill_gap: keypoint k's gap [g, t) ends at valid frame t with values v;
+ * fill it by linear interpolation from the last valid point (np.interp's
+ * formula) or, when the gap starts the part, record the edge value; frames
+ * before the chunk starting at f0 are patched in the spool.
+ */
+static void
+fill_gap(struct part *p, size_t k, int64_t t, const double *v, uint64_t f0,
+    uint64_t max_gap)
+{
+	struct bp *b = &p->bp[k];
+	size_t D = p->D;
+	int64_t g = b->gap;
+
+	if ((uint64_t)(t - g) > max_gap)
+		return;
+	if (b->last < 0) {
+		b->lead_end = t;
+		memcpy(b->leadv, v, D * sizeof(double));
+		return;
+	}
+	for (int64_t f = g; f < t; f++) {
+		double w[3];
+		for (size_t d = 0; d < D; d++) {
+			double slope = (v[d] - b->lastv[d]) /
+			    (double)(t - b->last);
+			w[d] = slope * (double)(f - b->last) + b->lastv[d];
+		}
+		if ((uint64_t)f >= f0)
+			memcpy(p->chunk + ((uint64_t)f - f0) * p->rec + k *
+			    (D + 1), w, D * sizeof(double));
+		else
+			spwrite(p->pfd, w, D * sizeof(double), ((uint64_t)f *
+			    p->rec + k * (D + 1)) * sizeof(double));
+	}
+}
+
+/*
+ * pass2: flag the points (status in the distance slot: ST_*), blank the
+ * removed ones (NaN coordinates, confidence 0) and fill the gaps, chunk by
+ * chunk, rewriting the records.
+ */
+static void
+pass2(struct part *p, const struct opts *o)
+{
+	size_t K = p->K, D = p->D;
+
+	for (size_t k = 0; k < K; k++) {
+		struct bp *b = &p->bp[k];
+		b->thr = b->med + o->scale * b->mad;
+		b->last = b->gap = -1;
+		b->lead_end = 0;
+		b->trail_from = (int64_t)p->n;
+	}
+	for (uint64_t f0 = 0; f0 < p->n; f0 += p->chunk_frames) {
+		size_t nf = p->n - f0 < p->chunk_frames ? (size_t)(p->n - f0) :
+		    p->chunk_frames;
+		sread(p->pfd, p->chunk, nf * p->rec * sizeof(double),
+		    f0 * p->rec * sizeof(double));
+		sread(p->dfd, p->dist, nf * K * sizeof(double),
+		    f0 * K * sizeof(double));
+		for (size_t i = 0; i < nf; i++)
+			for (size_t k = 0; k < K; k++) {
+				struct bp *b = &p->bp[k];
+				double *v = p->chunk + i * p->rec + k * (D + 1);
+				double dk = p->dist[i * K + k];
+				int64_t t = (int64_t)(f0 + i);
+				int st;
+				if (isnan(dk))
+					st = ST_MISSING;
+				else if (dk > b->thr)
+					st = ST_OUTLIER;
+				else if (!isnan(o->conf) && !(v[D] >= o->conf))
+					st = ST_LOWCONF;
+				else
+					st = ST_OK;
+				if (st == ST_OUTLIER)
+					b->outliers++;
+				else if (st == ST_LOWCONF)
+					b->lowconf++;
+				if (st != ST_OK) {
+					for (size_t d = 0; d < D; d++)
+						v[d] = NAN;
+					v[D] = 0;
+					if (b->gap < 0)
+						b->gap = t;
+					continue;
+				}
+				if (b->gap >= 0)
+					fill_gap(p, k, t, v, f0, o->max_gap);
+				b->gap = -1;
+				b->last = t;
+				memcpy(b->lastv, v, D * sizeof(double));
+			}
+		spwrite(p->pfd, p->chunk, nf * p->rec * sizeof(double),
+		    f0 * p->rec * sizeof(double));
+	}
+	for (size_t k = 0; k < K; k++) {
+		struct bp *b = &p->bp[k];
+		if (b->gap >= 0 && b->last >= 0 &&
+		    (uint64_t)((int64_t)p->n - b->gap) <= o->max_gap) {
+			b->trail_from = b->gap;
+			memcpy(b->trailv, b->lastv, D * sizeof(double));
+		}
+	}
+}
+
+/*
+ * pass3: write the part: the rest spool's blocks, each with the keypoint
+ * columns of its frames from the point spool (edge fills applied).
+ */
+static void
+pass3(struct part *p, mz_writer *w)
+{
+	size_t K = p->K, D = p->D, ncols = p->h->ncols, cap = 0;
+	const void **cols = xcalloc(ncols, sizeof(*cols));
+	void **buf = xcalloc(ncols, sizeof(*buf));
+	uint64_t roff = 0, f0 = 0, rows;
+	mz_err e;
+
+	while (f0 < p->n) {
+		size_t n;
+		sread(p->rfd, &rows, sizeof(rows), roff);
+		roff += sizeof(rows);
+		n = (size_t)rows;
+		if (n > cap) {
+			for (size_t j = 0; j < ncols; j++)
+				buf[j] = xrealloc(buf[j], n *
+				    mz_type_size(p->h->cols[j].type));
+			cap = n;
+		}
+		for (size_t j = 0; j < ncols; j++) {
+			size_t sz = n * mz_type_size(p->h->cols[j].type);
+			if (!p->kp[j]) {
+				sread(p->rfd, buf[j], sz, roff);
+				roff += sz;
+			}
+			cols[j] = buf[j];
+		}
+		for (size_t i0 = 0; i0 < n; i0 += p->chunk_frames) {
+			size_t nf = n - i0 < p->chunk_frames ? n - i0 :
+			    p->chunk_frames;
+			sread(p->pfd, p->chunk, nf * p->rec * sizeof(double),
+			    (f0 + i0) * p->rec * sizeof(double));
+			for (size_t i = 0; i < nf; i++) {
+				int64_t t = (int64_t)(f0 + i0 + i);
+				for (size_t k = 0; k < K; k++) {
+					struct bp *b = &p->bp[k];
+					double *v = p->chunk + i * p->rec + k *
+					    (D + 1);
+					const double *fill = t < b->lead_end ?
+					    b->leadv : t >= b->trail_from ?
+					    b->trailv : NULL;
+					if (fill != NULL)
+						memcpy(v, fill, D *
+						    sizeof(double));
+					if (isnan(v[0]))
+						b->after++;
+					for (size_t d = 0; d <= D; d++) {
+						int c = d < D ? b->c[d] : b->p;
+						mz_type ty;
+						if (c < 0)
+							continue;
+						ty = p->h->cols[c].type;
+						if (ty == MZ_F64)
+							((double *)buf[c])[i0 +
+							    i] = v[d];
+						else
+							mz_put_f64(buf[c], ty,
+							    i0 + i, v[d]);
+					}
+				}
+			}
+		}
+		if (mz_writer_append(w, n, (const void *const *)cols, &e) < 0)
+			die_err(&e);
+		f0 += n;
+	}
+	for (size_t j = 0; j < ncols; j++)
+		free(buf[j]);
+	free(buf);
+	free(cols);
+}
+
+/* pct: 100 a / b, or 0 when b is 0. */
+static double
+pct(uint64_t a, uint64_t b)
+{
+	return b ? 100.0 * (double)a / (double)b : 0;
+}
+
+/* num_or_null: v as a JSON number, or null when not finite. */
+static cJSON *
+num_or_null(double v)
+{
+	return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+}
+
+/*
+ * report_part: the report of part p (a JSON object), and unless quiet
+ * its summary on stderr.
+ */
+static cJSON *
+report_part(const struct part *p, size_t index)
+{
+	const char *seq = mz_meta_str(p->h, "sequence");
+	const char *ind = mz_meta_str(p->h, "individual");
+	cJSON *o = cJSON_CreateObject(), *bps, *nan;
+
+	if (o == NULL)
+		die("out of memory");
+	cJSON_AddNumberToObject(o, "part", (double)index);
+	if (seq)
+		cJSON_AddStringToObject(o, "sequence", seq);
+	if (ind)
+		cJSON_AddStringToObject(o, "individual", ind);
+	cJSON_AddNumberToObject(o, "frames", (double)p->n);
+	bps = cJSON_AddArrayToObject(o, "bodyparts");
+	nan = cJSON_AddArrayToObject(o, "all_nan");
+	if (!quiet)
+		fprintf(stderr, "%s: part %zu%s%s%s%s: %llu frames\n"
+		    "  %-16s %10s %10s %10s %10s %9s %9s\n", prog, index,
+		    seq ? " " : "", seq ? seq : "", ind ? " " : "",
+		    ind ? ind : "", (unsigned long long)p->n, "bodypart",
+		    "threshold", "outliers", "low-conf", "filled", "missing%",
+		    "after%");
+	for (size_t k = 0; k < p->K; k++) {
+		const struct bp *b = &p->bp[k];
+		uint64_t removed = b->missing + b->outliers + b->lowconf;
+		cJSON *x = cJSON_CreateObject();
+		if (x == NULL || bps == NULL || nan == NULL)
+			die("out of memory");
+		cJSON_AddStringToObject(x, "name", b->name);
+		cJSON_AddItemToObject(x, "median", num_or_null(b->med));
+		cJSON_AddItemToObject(x, "mad", num_or_null(b->mad));
+		cJSON_AddItemToObject(x, "threshold", num_or_null(b->thr));
+		cJSON_AddNumberToObject(x, "missing", (double)b->missing);
+		cJSON_AddNumberToObject(x, "outliers", (double)b->outliers);
+		cJSON_AddNumberToObject(x, "low_confidence",
+		    (double)b->lowconf);
+		cJSON_AddNumberToObject(x, "filled", (double)(removed -
+		    b->after));
+		cJSON_AddNumberToObject(x, "missing_after", (double)b->after);
+		cJSON_AddNumberToObject(x, "percent_missing",
+		    pct(b->missing, p->n));
+		cJSON_AddNumberToObject(x, "percent_missing_after",
+		    pct(b->after, p->n));
+		cJSON_AddItemToArray(bps, x);
+		if (b->valid == 0 && p->n > 0)
+			cJSON_AddItemToArray(nan, cJSON_CreateString(b->name));
+		if (!quiet)
+			fprintf(stderr, "  %-16s %10.4g %10llu %10llu %10llu "
+			    "%8.2f%% %8.2f%%\n", b->name, b->thr,
+			    (unsigned long long)b->outliers,
+			    (unsigned long long)b->lowconf,
+			    (unsigned long long)(removed - b->after),
+			    pct(b->missing, p->n), pct(b->after, p->n));
+	}
+	if (!quiet && cJSON_GetArraySize(nan) > 0) {
+		const cJSON *it;
+		fprintf(stderr, "  all NaN:");
+		cJSON_ArrayForEach(it, nan)
+			fprintf(stderr, " %s", it->valuestring);
+		fputc('\n', stderr);
+	}
+	return o;
+}
+
+/*
+ * outliers_part: process the current part of r into w; returns its
+ * report.
+ */
+static cJSON *
+outliers_part(mz_reader *r, mz_writer *w, const struct opts *o,
+    const cJSON *opts)
+{
+	const mz_header *h = mz_reader_header(r);
+	const char *seq = mz_meta_str(h, "sequence");
+	char where[600];
+	struct part p;
+	mz_header *oh;
+	cJSON *hist, *rep;
+	mz_block b;
+	mz_err e;
+	int rc;
+
+	snprintf(where, sizeof(where), "%s: part %zu%s%s", mz_reader_name(r),
+	    mz_reader_part_index(r), seq ? " " : "", seq ? seq : "");
+	memset(&p, 0, sizeof(p));
+	p.h = h;
+	p.where = where;
+	read_bodyparts(&p);
+	p.chunk_frames = CHUNK_BYTES / (p.rec * sizeof(double));
+	if (p.chunk_frames == 0)
+		p.chunk_frames = 1;
+	p.chunk = xmalloc(p.chunk_frames * p.rec * sizeof(double));
+	p.tmp = xmalloc(p.K * sizeof(double));
+	p.dist = xmalloc(p.chunk_frames * p.K * sizeof(double));
+	p.pfd = spool_open(&p.pf);
+	p.dfd = spool_open(&p.df);
+	p.rfd = spool_open(&p.rf);
+
+	/* Pass 1: spool, with distances.  A block larger than a chunk is
+	 * handled frame by frame: pass1_block uses one record of scratch. */
+	while ((rc = mz_reader_next_block(r, &b, &e)) > 0)
+		pass1_block(&p, &b);
+	if (rc < 0)
+		die_err(&e);
+	if (fflush(p.pf) != 0 || fflush(p.rf) != 0 || fflush(p.df) != 0)
+		die("temporary file: write:");
+	fclose(p.df);
+	fclose(p.pf);
+	fclose(p.rf);
+
+	select_stats(&p, 0);
+	select_stats(&p, 1);
+	pass2(&p, o);
+
+	if ((oh = mz_header_copy(h)) == NULL ||
+	    (hist = cJSON_Duplicate(opts, 1)) == NULL)
+		die("out of memory");
+	history_add(oh, hist);
+	if (mz_writer_begin_part(w, oh, &e) < 0)
+		die_err(&e);
+	mz_header_free(oh);
+	pass3(&p, w);
+	if (mz_writer_end_part(w, &e) < 0)
+		die_err(&e);
+	rep = report_part(&p, mz_reader_part_index(r));
+	close(p.pfd);
+	close(p.dfd);
+	free(p.dist);
+	close(p.rfd);
+	free(p.chunk);
+	free(p.tmp);
+	free(p.bp);
+	free(p.kp);
+	return rep;
+}
+
+/* check_inputs: die unless every named input can be opened for reading,
+ * so that a bad name fails before any output. */
+static void
+check_inputs(char *const *paths, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(paths[i], "-") != 0 && access(paths[i], R_OK) != 0)
+			die("%s:", paths[i]);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "codec", required_argument, NULL, 'c' },
+		{ "conf-threshold", required_argument, NULL, 't' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "max-gap", required_argument, NULL, 'g' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "report", required_argument, NULL, 'r' },
+		{ "scale", required_argument, NULL, 's' },
+		MZ_STD_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	static char *stdin_only[] = { "-" };
+	mz_wopts wo = { MZ_CODEC_AUTO, 0, 0 };
+	struct opts o = { 6.0, NAN, UINT64_MAX };
+	const char *outpath = NULL, *repath = NULL;
+	int c, force = 0;
+	cJSON *opts, *report = NULL, *parts = NULL;
+	mz_writer *w;
+	mz_err e;
+
+	tool_init("mz-outliers", SYNOPSIS);
+	while ((c = getopt_long(argc, argv, "c:fg:ho:qr:s:t:", longopts,
+	    NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			wo.codec = parse_codec(optarg);
+			break;
+		case 'f':
+			force = 1;
+			break;
+		case 'g':
+			o.max_gap = parse_count(optarg, "maximum gap");
+			if (o.max_gap == UINT64_MAX)
+				o.max_gap--;
+			break;
+		case 'o':
+			outpath = optarg;
+			break;
+		case 'r':
+			repath = optarg;
+			break;
+		case 's':
+			o.scale = parse_double(optarg, "scale");
+			if (o.scale < 0)
+				usage_error("bad scale '%s' (want a number >= "
+				    "0)", optarg);
+			break;
+		case 't':
+			o.conf = parse_double(optarg, "confidence threshold");
+			break;
+		default:
+			tool_stdopt(c);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (repath != NULL && strcmp(repath, "-") == 0 &&
+	    (outpath == NULL || strcmp(outpath, "-") == 0))
+		usage_error("--report - needs the stream in a file (-o)");
+	if (argc == 0) {
+		argc = 1;
+		argv = stdin_only;
+	}
+	check_inputs(argv, argc);
+	opts = opts_new();
+	opts_num(opts, "scale", o.scale);
+	if (isnan(o.conf))
+		cJSON_AddNullToObject(opts, "conf_threshold");
+	else
+		opts_num(opts, "conf_threshold", o.conf);
+	if (o.max_gap == UINT64_MAX)
+		cJSON_AddNullToObject(opts, "max_gap");
+	else
+		opts_num(opts, "max_gap", (double)o.max_gap);
+	if (repath != NULL) {
+		atexit(abort_report);
+		if ((report_out = mz_atomic_open(repath, &e)) == NULL)
+			die_err(&e);
+		if ((report = cJSON_Duplicate(opts, 1)) == NULL ||
+		    (parts = cJSON_AddArrayToObject(report, "parts")) == NULL)
+			die("out of memory");
+	}
+
+	w = out_writer(outpath, force, &wo);
+	for (int i = 0; i < argc; i++) {
+		mz_reader *r = mz_reader_open(argv[i], &e);
+		int rc;
+
+		if (r == NULL)
+			die_err(&e);
+		while ((rc = mz_reader_next_part(r, &e)) > 0) {
+			cJSON *rep = outliers_part(r, w, &o, opts);
+			if (parts != NULL)
+				cJSON_AddItemToArray(parts, rep);
+			else
+				cJSON_Delete(rep);
+		}
+		if (rc < 0)
+			die_err(&e);
+		mz_reader_close(r);
+	}
+	cJSON_Delete(opts);
+	if (report != NULL) {
+		char *text = cJSON_Print(report);
+		FILE *f = mz_atomic_file(report_out);
+		if (text == NULL)
+			die("out of memory");
+		if (fputs(text, f) == EOF || fputc('\n', f) == EOF)
+			die("%s:", repath);
+		free(text);
+		cJSON_Delete(report);
+	}
+	if (report_out != NULL && strcmp(repath, "-") == 0) {
+		mz_atomic *a = report_out;
+		report_out = NULL;
+		if (mz_atomic_commit(a, &e) < 0)
+			die_err(&e);
+	}
+	out_close(w);
+	if (report_out != NULL) {
+		mz_atomic *a = report_out;
+		report_out = NULL;
+		if (mz_atomic_commit(a, &e) < 0)
+			die_err(&e);
+	}
+	return 0;
+}
