@@ -17,7 +17,7 @@ MZCFLAGS = -std=c17 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L \
 MZLIBS   = -lzstd -lxxhash -lcjson -lm -lpthread
 
 # Every tool: tools/NAME.c, man/man1/NAME.1, tests/cli/NAME.t.
-TOOLS = mz-cat mz-info mz-head mz-paste mz-pca mz-outliers mz-smooth mz-align mz-eval mz-split
+TOOLS = mz-cat mz-info mz-head mz-select mz-filter mz-paste mz-pca mz-outliers mz-smooth mz-align mz-eval mz-split
 
 LIBSRC = lib/err.c lib/types.c lib/header.c lib/reader.c lib/writer.c \
 	lib/shuffle.c lib/util.c lib/prefetch.c
