@@ -17,7 +17,8 @@ MZCFLAGS = -std=c17 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L \
 MZLIBS   = -lzstd -lxxhash -lcjson -lm -lpthread
 
 # Every tool: tools/NAME.c, man/man1/NAME.1, tests/cli/NAME.t.
-TOOLS = mz-cat mz-info mz-head mz-select mz-filter mz-paste mz-pca mz-outliers mz-smooth mz-align mz-eval mz-split
+TOOLS = mz-cat mz-info mz-head mz-select mz-filter mz-paste mz-outliers \
+	mz-smooth mz-align mz-features mz-pca mz-arhmm mz-eval mz-split
 
 LIBSRC = lib/err.c lib/types.c lib/header.c lib/reader.c lib/writer.c \
 	lib/shuffle.c lib/util.c lib/prefetch.c
@@ -49,6 +50,7 @@ LAPACK_LIBS = -llapacke -lopenblas
 HDF5_CFLAGS = $$(pkg-config --cflags hdf5)
 HDF5_LIBS   = $$(pkg-config --libs hdf5)
 LIBS_mz-pca = $(LAPACK_LIBS)
+LIBS_mz-arhmm = $(LAPACK_LIBS)
 CFLAGS_mz-convert = $(HDF5_CFLAGS)
 LIBS_mz-convert = $(HDF5_LIBS) -lzip
 
@@ -79,7 +81,17 @@ $(B)/tests/tools/%: tests/tools/%.c $(B)/libmz.a lib/mz.h
 	@mkdir -p $(@D)
 	$(CC) $(MZCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libmz.a $(MZLIBS)
 
-TESTTOOLS = $(B)/tests/tools/mzgen
+TESTTOOLS = $(B)/tests/tools/mzgen $(B)/tests/tools/arhmm-sim
+
+# h5dump-set prints what mz-convert's HDF5 readers make of a file.
+H5SET_OBJS = $(patsubst %,$(B)/tools/mz-convert/%.o,conv dlc_h5 sleap nwb \
+	h5util pickle)
+$(B)/tests/tools/h5dump-set: tests/tools/h5dump-set.c $(H5SET_OBJS) \
+		$(B)/libmz.a lib/mz.h tools/mz-convert/conv.h \
+		tools/mz-convert/pickle.h
+	@mkdir -p $(@D)
+	$(CC) $(MZCFLAGS) $(CFLAGS_mz-convert) $(CFLAGS) $(LDFLAGS) -o $@ $< \
+		$(H5SET_OBJS) $(B)/libmz.a $(HDF5_LIBS) $(MZLIBS)
 
 tests: all $(UNITS) $(TESTTOOLS)
 

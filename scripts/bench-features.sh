@@ -1,0 +1,230 @@
+#!/bin/sh
+# bench-features.sh - time mz-features against the numpy code a user would
+# write for the same features, on the same FRAMES frames (default
+# 1,000,000) of 2 animals x 8 bodyparts (0.5% of the points NaN), side by
+# side, and report the ratios; then the peak RSS of mz-features over
+# RSS_SIZES frames (default 1e4 1e5 1e6 1e7; mzgen, 1 sequence x 2
+# animals x 4 bodyparts, zstd-compressed file) to show that memory does not
+# grow with the recording.  Timings are the best of REPEAT runs (default 3).
+#
+# Two feature sets:
+#   kinematic+social: velocity and speed of every bodypart and the centroid,
+#     acceleration of the centroid, heading, angvel, 2 joint angles, all 28
+#     keypoint distances, body length, idist, approach, relori, facing, nn;
+#   wavelet: the 25 default Morlet amplitudes of the centroid's speed (on
+#     WFRAMES frames, default 100,000); numpy convolves with np.convolve
+#     (direct, as mz-features) and, faster, through np.fft.
+#
+# mz times are whole runs (reading the .mzs file, writing the output
+# stream to /dev/null).  Python times are given twice: the computation
+# alone on arrays already in memory, and with np.load of the same values
+# from .npy (the cheapest input a Python pipeline has).  Needs python3 with
+# numpy.
+#
+# usage: scripts/bench-features.sh  (environment: MZ_BUILD, FRAMES, WFRAMES,
+#        REPEAT, RSS_SIZES)
+set -eu
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+B=${MZ_BUILD:-build}
+case $B in /*) ;; *) B=$TOP/$B ;; esac
+FRAMES=${FRAMES:-1000000}
+WFRAMES=${WFRAMES:-100000}
+REPEAT=${REPEAT:-3}
+RSS_SIZES=${RSS_SIZES:-10000 100000 1000000 10000000}
+PY=$("$TOP/scripts/find-python")
+if [ -z "$PY" ] || ! "$PY" -c 'import numpy' 2>/dev/null; then
+	echo "bench-features: needs python3 with numpy; skipped" >&2
+	exit 0
+fi
+[ -x "$B/bin/mz-features" ] || make -C "$TOP" -s B="$B" "$B/bin/mz-features"
+[ -x "$B/tests/tools/mzgen" ] || make -C "$TOP" -s B="$B" \
+    "$B/tests/tools/mzgen"
+W=$(mktemp -d "${TMPDIR:-/tmp}/bench-features.XXXXXX")
+trap 'rm -rf "$W"' EXIT
+trap 'exit 1' HUP INT PIPE TERM
+export BENCH_W="$W" BENCH_TOP="$TOP"
+
+# The data, as .mzs for mz and .npy for Python.
+"$PY" - "$W" "$FRAMES" "$WFRAMES" <<'EOF'
+import importlib.util, os, sys
+import numpy as np
+w, T, TW = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+spec = importlib.util.spec_from_file_location(
+    "fr", os.path.join(os.environ["BENCH_TOP"], "tests/cli/features-ref.py"))
+fr = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(fr)
+rng = np.random.default_rng(7)
+K = 8
+names = ["bp%d" % k for k in range(K)]
+body = np.stack([np.linspace(30, -40, K), 6 * np.sin(np.arange(K))], 1)
+for tag, n in (("kin", T), ("wav", TW)):
+    parts, arrs = [], {}
+    for a in range(2):
+        t = np.arange(n)
+        cx = 300 + 200 * np.sin(0.001 * t + a) + rng.normal(0, 1, n)
+        cy = 200 + 150 * np.cos(0.0007 * t + 2 * a) + rng.normal(0, 1, n)
+        th = 0.002 * t + 0.5 * np.sin(0.01 * t) + a
+        X = cx[:, None] + np.cos(th)[:, None] * body[:, 0] - \
+            np.sin(th)[:, None] * body[:, 1]
+        Y = cy[:, None] + np.sin(th)[:, None] * body[:, 0] + \
+            np.cos(th)[:, None] * body[:, 1]
+        m = rng.random((n, K)) < 0.005
+        X[m] = Y[m] = np.nan
+        parts.append((fr.part_cols(np.arange(n), 30.0, a, names, X, Y),
+                      fr.meta(names, "m%d" % a, 30.0)))
+        np.save(os.path.join(w, "%s%d.npy" % (tag, a)), np.stack([X, Y], -1))
+    fr.write_stream(os.path.join(w, tag + ".mzs"), parts,
+                    rows_per_block=16384)
+EOF
+
+best() {  # best wall seconds of REPEAT runs of "$@"
+	b=
+	for _ in $(seq "$REPEAT"); do
+		s=$(date +%s.%N)
+		"$@" > /dev/null
+		e=$(date +%s.%N)
+		b=$(echo "$s $e ${b:-1e9}" | awk '{ d = $2 - $1; print (d < $3) ? d : $3 }')
+	done
+	echo "$b"
+}
+
+KIN="-a bp0 -p bp7 -F velocity:bp0,bp1,bp2,bp3,bp4,bp5,bp6,bp7,centroid
+    -F speed:bp0,bp1,bp2,bp3,bp4,bp5,bp6,bp7,centroid -F accel -F heading
+    -F angvel -F angle:bp0,bp3,bp7 -F angle:bp2,bp4,bp6 -F dist
+    -F bodylength -F idist -F approach -F relori -F facing -F nn"
+mz_kin=$(best "$B/bin/mz-features" -c none $KIN "$W/kin.mzs")
+mz_wav=$(best "$B/bin/mz-features" -c none -F speed \
+    -F wavelet:speed.centroid "$W/wav.mzs")
+
+"$PY" - "$W" "$REPEAT" <<'EOF' > "$W/py.txt"
+import os, sys, time
+import numpy as np
+w, R = sys.argv[1], int(sys.argv[2])
+fps = 30.0
+
+def wrap(x):
+    return x - 2 * np.pi * np.ceil((x - np.pi) / (2 * np.pi))
+
+def feats(P, Q):
+    """P, Q: (T, K, 2) of the focal and the other animal."""
+    out = {}
+    def cen(A):
+        return np.nanmean(A, 1)
+    c, co = cen(P), cen(Q)
+    for k in range(P.shape[1]):
+        v = np.gradient(P[:, k], axis=0) * fps
+        out["v%d" % k] = v
+        out["s%d" % k] = np.hypot(v[:, 0], v[:, 1])
+    v = np.gradient(c, axis=0) * fps
+    out["vc"], out["sc"] = v, np.hypot(v[:, 0], v[:, 1])
+    out["ac"] = np.gradient(v, axis=0) * fps
+    def head(A):
+        d = A[:, 0] - A[:, -1]
+        return np.arctan2(d[:, 1], d[:, 0])
+    h, ho = head(P), head(Q)
+    out["h"] = h
+    out["angvel"] = np.gradient(np.unwrap(h)) * fps
+    for a, b, cc in ((0, 3, 7), (2, 4, 6)):
+        u, x = P[:, a] - P[:, b], P[:, cc] - P[:, b]
+        out["ang%d" % a] = np.arctan2(np.abs(u[:, 0] * x[:, 1] -
+                                             u[:, 1] * x[:, 0]),
+                                      (u * x).sum(1))
+    i, j = np.triu_indices(P.shape[1], 1)
+    out["dist"] = np.linalg.norm(P[:, i] - P[:, j], axis=-1)
+    out["bl"] = np.linalg.norm(P[:, 0] - P[:, -1], axis=-1)
+    d = co - c
+    r = np.hypot(d[:, 0], d[:, 1])
+    out["idist"], out["appr"] = r, np.gradient(r) * fps
+    out["relori"] = wrap(ho - h)
+    out["facing"] = np.abs(wrap(np.arctan2(d[:, 1], d[:, 0]) - h))
+    out["nndx"] = np.cos(h) * d[:, 0] + np.sin(h) * d[:, 1]
+    out["nndy"] = -np.sin(h) * d[:, 0] + np.cos(h) * d[:, 1]
+    return out
+
+def kin(A, B):
+    return feats(A, B), feats(B, A)
+
+def morlet_direct(x, freqs):
+    out = []
+    for f in freqs:
+        s = fps / f
+        L = int(8 * s)
+        t = np.arange(-L, L + 1) / s
+        k = (np.pi * 1.5) ** -0.5 * np.exp(-t * t / 1.5) * \
+            np.exp(2j * np.pi * t) / np.sqrt(s)
+        out.append(np.abs(np.convolve(x, k)[L:L + len(x)]))
+    return out
+
+def morlet_fft(x, freqs):
+    out = []
+    n = len(x)
+    for f in freqs:
+        s = fps / f
+        L = int(8 * s)
+        t = np.arange(-L, L + 1) / s
+        k = (np.pi * 1.5) ** -0.5 * np.exp(-t * t / 1.5) * \
+            np.exp(2j * np.pi * t) / np.sqrt(s)
+        m = 1 << int(np.ceil(np.log2(n + 2 * L + 1)))
+        y = np.fft.ifft(np.fft.fft(np.nan_to_num(x), m) * np.fft.fft(k, m))
+        out.append(np.abs(y[L:L + n]))
+    return out
+
+def wav(A, B, conv):
+    freqs = np.geomspace(0.2, 5, 25)
+    r = []
+    for P in (A, B):
+        c = np.nanmean(P, 1)
+        v = np.gradient(c, axis=0) * fps
+        r.append(conv(np.hypot(v[:, 0], v[:, 1]), freqs))
+    return r
+
+def best(fn):
+    b = 1e9
+    for _ in range(R):
+        t0 = time.perf_counter()
+        fn()
+        b = min(b, time.perf_counter() - t0)
+    return b
+
+import warnings
+warnings.simplefilter("ignore")
+ld = lambda tag: (np.load(os.path.join(w, tag + "0.npy")),
+                  np.load(os.path.join(w, tag + "1.npy")))
+A, B = ld("kin")
+print("kin_compute", best(lambda: kin(A, B)))
+print("kin_load", best(lambda: kin(*ld("kin"))))
+A, B = ld("wav")
+print("wav_direct", best(lambda: wav(A, B, morlet_direct)))
+print("wav_fft", best(lambda: wav(A, B, morlet_fft)))
+EOF
+py() { awk -v k="$1" '$1 == k { print $2 }' "$W/py.txt"; }
+ratio() { echo "$1 $2" | awk '{ printf "%.1fx", $2 / $1 }'; }
+
+echo "mz-features vs numpy, $FRAMES frames x 2 animals x 8 bodyparts (best of $REPEAT, seconds)"
+printf '%-34s %8s %10s %10s %8s %8s\n' "features" "mz" "np-comp" "np+load" \
+    "ratio" "ratio+io"
+printf '%-34s %8.3f %10.3f %10.3f %8s %8s\n' "kinematic+social (101 columns)" \
+    "$mz_kin" "$(py kin_compute)" "$(py kin_load)" \
+    "$(ratio "$mz_kin" "$(py kin_compute)")" "$(ratio "$mz_kin" "$(py kin_load)")"
+printf '%-34s %8.3f %10.3f %10s %8s %8s\n' \
+    "wavelet, $WFRAMES frames: direct" "$mz_wav" "$(py wav_direct)" "-" \
+    "$(ratio "$mz_wav" "$(py wav_direct)")" "-"
+printf '%-34s %8.3f %10.3f %10s %8s %8s\n' \
+    "wavelet, $WFRAMES frames: np.fft" "$mz_wav" "$(py wav_fft)" "-" \
+    "$(ratio "$mz_wav" "$(py wav_fft)")" "-"
+
+echo
+echo "peak RSS of mz-features (kinematic+social, 2 animals x 4 bodyparts)"
+for n in $RSS_SIZES; do
+	"$B/tests/tools/mzgen" -s 1 -i 2 -k 4 -n "$n" -c zstd -o "$W/rss.mzs"
+	kb=$( { /usr/bin/time -f '%M' "$B/bin/mz-features" -c none -a bp0 \
+	    -p bp3 -F speed:bp0,bp1,bp2,bp3,centroid -F accel -F angvel \
+	    -F dist -F idist -F approach -F nn "$W/rss.mzs" > /dev/null; } \
+	    2>&1 | tail -1)
+	kbw=$( { /usr/bin/time -f '%M' "$B/bin/mz-features" -c none -F speed \
+	    -F wavelet:speed.centroid --freqs 1:5:5 "$W/rss.mzs" > /dev/null; } \
+	    2>&1 | tail -1)
+	printf '%10s frames: %8s kB (kinematic)  %8s kB (wavelet 1-5 Hz)\n' \
+	    "$n" "$kb" "$kbw"
+	rm -f "$W/rss.mzs"
+done

@@ -1,0 +1,1826 @@
+/*
+ * mz-features - per-frame kinematic, postural, social and spectral
+ * features of standard tracks (see mz-features(1)).
+ *
+ * Every output part is one input part (one individual of one sequence, or
+ * one segment of it).  Its features are computed over a sliding window of
+ * frames: the rows of one input block plus a margin on each side as wide
+ * as the features' context (2 rows for derivatives of derivatives, half
+ * the longest wavelet kernel for wavelets), clipped to the rows that
+ * exist.  A row's features depend only on rows within the margin, so the
+ * result equals a computation over the whole recording while memory stays
+ * that of one block and its margins.  The other individuals of the
+ * sequence (social features) and the neighbouring segments (--overlap)
+ * are read by further readers on the same file, each positioned at its
+ * own part; a pipe is first copied to a temporary file so that it can be
+ * read that way.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common.h"
+
+#define SYNOPSIS \
+	"mz-features [-fkq] [-a bodyparts] [-b bodyparts] [-c codec] " \
+	"[-F feature] [-o file] [-p bodyparts] [--fps fps] [--frames A:B] " \
+	"[--freqs lo:hi:n] [--overlap frames|auto] [--time A:B] [file ...]"
+
+#define MORLET_B 1.5     /* cmor1.5-1.0: bandwidth */
+#define MORLET_C 1.0     /* and centre frequency */
+#define MORLET_T 8.0     /* kernel support: |t| <= 8, as PyWavelets */
+
+/* ------------------------------------------------------------ features */
+
+/* The kinds of output columns. */
+enum kind {
+	K_VX, K_VY, K_SPEED, K_AX, K_AY, K_HEADING, K_ANGVEL, K_ANGLE,
+	K_DIST, K_BODYLEN, K_IDIST, K_APPROACH, K_RELORI, K_FACING,
+	K_NNID, K_NNDIST, K_NNDX, K_NNDY, K_WAVELET
+};
+
+/* Feature names as -F takes them, and what each needs. */
+enum ftype { F_VEL, F_SPEED, F_ACCEL, F_HEADING, F_ANGVEL, F_ANGLE, F_DIST,
+	F_BODYLEN, F_IDIST, F_NN, F_RELORI, F_FACING, F_APPROACH, F_WAVELET };
+static const struct {
+	const char *name;
+	int heading;    /* needs -a and -p */
+	int social;     /* needs the other individuals */
+	int args;       /* 0 none, 1 optional list, 2 exactly 3, 3 pairs
+	                   (list of 2 or none), 4 required list */
+} ftab[] = {
+	{ "velocity", 0, 0, 1 }, { "speed", 0, 0, 1 }, { "accel", 0, 0, 1 },
+	{ "heading", 1, 0, 0 }, { "angvel", 1, 0, 0 }, { "angle", 0, 0, 2 },
+	{ "dist", 0, 0, 3 }, { "bodylength", 1, 0, 0 }, { "idist", 0, 1, 0 },
+	{ "nn", 1, 1, 0 }, { "relori", 1, 1, 0 }, { "facing", 1, 1, 0 },
+	{ "approach", 0, 1, 0 }, { "wavelet", 0, 0, 4 }
+};
+#define NFTYPE (sizeof(ftab) / sizeof(ftab[0]))
+
+/* One -F option, parsed: its type and argument names. */
+struct feat {
+	enum ftype t;
+	char **arg;        /* from split_list: arg[1..narg] */
+	size_t narg;
+	const char *spec;  /* as given */
+};
+
+/* One computed output column of a part. */
+struct ocol {
+	enum kind k;
+	int a, b, c;       /* points (bodypart index, K = centroid) */
+	int j;             /* other individual (1..P-1) */
+	int src;           /* wavelet: the computed column it transforms, or
+	                      -2 - (2k + d) for bodypart k's coordinate d */
+	size_t f;          /* wavelet: frequency index */
+	char *name;
+};
+
+/* What the options ask for. */
+struct opts {
+	const char *anterior, *posterior, *centroid;
+	struct feat *feat;
+	size_t nfeat;
+	int keep, heading, social, overlap_auto;
+	size_t overlap;
+	double fps;                 /* > 0: overrides metadata */
+	int frange, trange;
+	int64_t fa, fb;             /* --frames */
+	double ta, tb;              /* --time */
+	double flo, fhi;            /* --freqs */
+	size_t nfreq;
+	int deriv;                  /* rows of context derivatives need */
+};
+
+/*
+ * split_list: the comma-separated items of s, malloc'd: v[0] owns a copy
+ * of s, items at v[1..*n].  Empty items are a usage error naming what.
+ */
+static char **
+split_list(const char *s, size_t *n, const char *what)
+{
+	char *copy = xstrdup(s), *p = copy;
+	size_t cnt = 1, i = 0;
+	char **v;
+
+	for (const char *q = s; *q; q++)
+		cnt += *q == ',';
+	v = xcalloc(cnt + 2, sizeof(*v));
+	v[0] = copy;
+	for (;;) {
+		char *c = strchr(p, ',');
+		if (c != NULL)
+			*c = '\0';
+		if (*p == '\0')
+			usage_error("bad %s '%s' (want comma-separated names)",
+			    what, s);
+		v[++i] = p;
+		if (c == NULL)
+			break;
+		p = c + 1;
+	}
+	*n = i;
+	return v;
+}
+
+/* free_list: free a vector from split_list (NULL is fine). */
+static void
+free_list(char **v)
+{
+	if (v != NULL)
+		free(v[0]);
+	free(v);
+}
+
+/*
+ * parse_feature: parse "NAME[:ARG,...]" into f; usage error for an unknown
+ * name or arguments that do not fit it.
+ */
+static void
+parse_feature(struct feat *f, const char *s)
+{
+	const char *colon = strchr(s, ':');
+	size_t len = colon ? (size_t)(colon - s) : strlen(s), t;
+
+	for (t = 0; t < NFTYPE; t++)
+		if (strlen(ftab[t].name) == len &&
+		    strncmp(ftab[t].name, s, len) == 0)
+			break;
+	if (t == NFTYPE)
+		usage_error("unknown feature '%.*s' (known: velocity, speed, "
+		    "accel, heading, angvel, angle, dist, bodylength, idist, "
+		    "nn, relori, facing, approach, wavelet)", (int)len, s);
+	memset(f, 0, sizeof(*f));
+	f->t = (enum ftype)t;
+	f->spec = s;
+	if (colon != NULL)
+		f->arg = split_list(colon + 1, &f->narg, "feature arguments");
+	switch (ftab[t].args) {
+	case 0:
+		if (colon != NULL)
+			usage_error("feature '%s' takes no arguments", s);
+		break;
+	case 2:
+		if (f->narg != 3)
+			usage_error("feature '%s': angle takes three bodyparts "
+			    "A,B,C (the angle at B)", s);
+		break;
+	case 3:
+		if (colon != NULL && f->narg != 2)
+			usage_error("feature '%s': dist takes two bodyparts, or "
+			    "none for all pairs", s);
+		break;
+	case 4:
+		if (colon == NULL)
+			usage_error("feature '%s': wavelet needs the columns to "
+			    "transform", s);
+		break;
+	}
+}
+
+/* --------------------------------------------------------------- input */
+
+/* What pass 1 learns about each part of the input. */
+struct pinfo {
+	char *group, *seq, *indiv;   /* malloc'd; NULL when absent */
+	int64_t f0, f1;              /* first and last frame */
+	size_t nrows;
+	double fps;                  /* metadata, or 0 */
+};
+
+static char *spool_path;   /* a temporary copy of a pipe, removed at exit */
+
+/* spool_remove: atexit handler removing the temporary copy. */
+static void
+spool_remove(void)
+{
+	if (spool_path != NULL)
+		unlink(spool_path);
+}
+
+/*
+ * spool: copy descriptor in (a pipe; name for messages) to a temporary
+ * file (memory stays bounded; the file is removed at exit) and return its
+ * path, valid until the next call.
+ */
+static const char *
+spool(int in, const char *name)
+{
+	const char *dir = getenv("TMPDIR");
+	char buf[1 << 16];
+	ssize_t n;
+	int fd;
+
+	if (spool_path != NULL) {
+		unlink(spool_path);
+		free(spool_path);
+	}
+	spool_path = xmalloc(strlen(dir ? dir : "/tmp") + 32);
+	sprintf(spool_path, "%s/mz-features.XXXXXX", dir ? dir : "/tmp");
+	if ((fd = mkstemp(spool_path)) < 0) {
+		free(spool_path);
+		spool_path = NULL;
+		die("cannot create a temporary file for standard input:");
+	}
+	for (;;) {
+		char *p = buf;
+		n = read(in, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die("%s:", name);
+		if (n == 0)
+			break;
+		while (n > 0) {
+			ssize_t m = write(fd, p, (size_t)n);
+			if (m < 0 && errno == EINTR)
+				continue;
+			if (m < 0)
+				die("%s:", spool_path);
+			p += m;
+			n -= m;
+		}
+	}
+	if (close(fd) != 0)
+		die("%s:", spool_path);
+	return spool_path;
+}
+
+/*
+ * open_reader: a reader on path, named name in messages (a spooled pipe
+ * keeps the name "<stdin>"); dies on failure.
+ */
+static mz_reader *
+open_reader(const char *path, const char *name)
+{
+	mz_reader *r;
+	mz_err e;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY)) < 0)
+		die("%s:", name);
+	if ((r = mz_reader_fdopen(fd, name, &e)) == NULL)
+		die_err(&e);
+	return r;
+}
+
+/*
+ * The reader pool of the current input.  A reader only moves forward, and
+ * skipping to a part reads everything before it, so readers are kept and
+ * reused: a request for part q takes an idle reader that has not yet
+ * entered q (the one nearest before it), or opens a new one.  Each reader
+ * thus reads the input at most once in all, and the pool stays as small as
+ * the most readers one part needs at once plus the ones context needs
+ * behind (a few per individual of a sequence).
+ */
+struct pooled {
+	mz_reader *r;
+	int started, busy;
+};
+static struct pooled *pool;
+static size_t npool;
+
+/*
+ * pool_get: the index in pool of a reader at the start of part q of path
+ * (its header read, no block), marked busy; dies if the part is missing.
+ */
+static size_t
+pool_get(const char *path, const char *name, size_t q)
+{
+	size_t best = npool;
+	mz_err e;
+	int rc;
+
+	for (size_t i = 0; i < npool; i++) {
+		if (pool[i].busy || (pool[i].started &&
+		    mz_reader_part_index(pool[i].r) >= q))
+			continue;
+		if (best == npool || !pool[best].started || (pool[i].started &&
+		    mz_reader_part_index(pool[i].r) >
+		    mz_reader_part_index(pool[best].r)))
+			best = i;
+	}
+	if (best == npool) {
+		pool = xrealloc(pool, (npool + 1) * sizeof(*pool));
+		pool[npool].r = open_reader(path, name);
+		pool[npool].started = pool[npool].busy = 0;
+		npool++;
+	}
+	pool[best].busy = 1;
+	while (!pool[best].started || mz_reader_part_index(pool[best].r) != q) {
+		if ((rc = mz_reader_next_part(pool[best].r, &e)) < 0)
+			die_err(&e);
+		if (rc == 0)
+			die("%s: part %zu vanished on a second read", name, q);
+		pool[best].started = 1;
+	}
+	return best;
+}
+
+/* pool_clear: close every reader of the pool (at the end of an input). */
+static void
+pool_clear(void)
+{
+	for (size_t i = 0; i < npool; i++)
+		mz_reader_close(pool[i].r);
+	free(pool);
+	pool = NULL;
+	npool = 0;
+}
+
+/* meta_dup: a copy of string metadata key of h, or NULL. */
+static char *
+meta_dup(const mz_header *h, const char *key)
+{
+	const char *s = mz_meta_str(h, key);
+
+	return s ? xstrdup(s) : NULL;
+}
+
+/*
+ * scan: pass 1 over path (shown as name): per part its identity, frame
+ * range and row count into a malloc'd array (*np parts).  Dies on a part
+ * without an integer frame column or with frames not increasing.
+ */
+static struct pinfo *
+scan(const char *path, const char *name, size_t *np)
+{
+	struct pinfo *pi = NULL;
+	size_t n = 0, cap = 0;
+	mz_reader *r;
+	mz_err e;
+	int rc;
+
+	r = open_reader(path, name);
+	while ((rc = mz_reader_next_part(r, &e)) > 0) {
+		const mz_header *h = mz_reader_header(r);
+		int fc = mz_header_find(h, "frame");
+		unsigned char *want;
+		struct pinfo *p;
+		mz_block b;
+
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			pi = xrealloc(pi, cap * sizeof(*pi));
+		}
+		p = &pi[n++];
+		memset(p, 0, sizeof(*p));
+		p->group = meta_dup(h, "group");
+		p->seq = meta_dup(h, "sequence");
+		p->indiv = meta_dup(h, "individual");
+		p->fps = mz_meta_num(h, "fps", 0);
+		if (fc < 0 || mz_type_isfloat(h->cols[fc].type))
+			die("%s: part %zu: no integer \"frame\" column (not "
+			    "standard tracks)", name, n - 1);
+		want = xcalloc(h->ncols, 1);
+		want[fc] = 1;
+		mz_reader_want(r, want);
+		free(want);
+		while ((rc = mz_reader_next_block(r, &b, &e)) > 0)
+			for (size_t i = 0; i < b.nrows; i++) {
+				int64_t f = mz_get_i64(b.cols[fc],
+				    h->cols[fc].type, i);
+				if (p->nrows > 0 && f <= p->f1)
+					die("%s: part %zu: frame %lld follows "
+					    "frame %lld (frames must increase)",
+					    name, n - 1, (long long)f,
+					    (long long)p->f1);
+				if (p->nrows++ == 0)
+					p->f0 = f;
+				p->f1 = f;
+			}
+		if (rc < 0)
+			die_err(&e);
+	}
+	if (rc < 0)
+		die_err(&e);
+	mz_reader_close(r);
+	*np = n;
+	return pi;
+}
+
+/* same_str: strings equal, both NULL counting as equal. */
+static int
+same_str(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) ||
+	    (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* same_run: parts a and b belong to one sequence (adjacent parts with the
+ * same group and a sequence name). */
+static int
+same_run(const struct pinfo *a, const struct pinfo *b)
+{
+	return a->seq != NULL && same_str(a->seq, b->seq) &&
+	    same_str(a->group, b->group);
+}
+
+/* same_indiv: parts a and b are of one individual (a name is needed). */
+static int
+same_indiv(const struct pinfo *a, const struct pinfo *b)
+{
+	return a->indiv != NULL && same_str(a->indiv, b->indiv);
+}
+
+/* -------------------------------------------------------------- cursor */
+
+/*
+ * A cursor reads the rows of one individual in frame order, across its
+ * parts (the chain, stream part indices), with its own reader: per row
+ * the x and y of the K bodyparts of the focal part (by name), the frame
+ * and the id.
+ */
+struct cursor {
+	mz_reader *r;
+	const char *name;
+	const size_t *chain;
+	size_t nchain, ci;
+	char **bpname;            /* K names (borrowed) */
+	size_t K;
+	int *xy;                  /* 2K column indices in the current part */
+	int fc, idc;
+	mz_type *types;           /* of the current part's columns */
+	mz_block b;
+	size_t i;
+	size_t slot;              /* in the reader pool */
+	int valid;                /* a row is loaded in frame/v/id */
+	int64_t frame;
+	double *v, id;
+};
+
+/* cursor_part: move c's reader to stream part idx (forward), resolve its
+ * columns and ask for only those. */
+static void
+cursor_part(struct cursor *c, size_t idx)
+{
+	const mz_header *h;
+	unsigned char *want;
+	char col[600];
+	mz_err e;
+	int rc;
+
+	while (mz_reader_part_index(c->r) != idx) {
+		if ((rc = mz_reader_next_part(c->r, &e)) < 0)
+			die_err(&e);
+		if (rc == 0)
+			die("%s: part %zu vanished on a second read", c->name,
+			    idx);
+	}
+	h = mz_reader_header(c->r);
+	want = xcalloc(h->ncols, 1);
+	c->fc = mz_header_find(h, "frame");
+	c->idc = mz_header_find(h, "id");
+	want[c->fc] = 1;
+	if (c->idc >= 0)
+		want[c->idc] = 1;
+	for (size_t k = 0; k < 2 * c->K; k++) {
+		snprintf(col, sizeof(col), "%s.%c", c->bpname[k / 2],
+		    "xy"[k % 2]);
+		if ((c->xy[k] = mz_header_find(h, col)) < 0)
+			die("%s: part %zu: no column '%s' (the focal part's "
+			    "bodyparts are needed)", c->name, idx, col);
+		if (!mz_type_isfloat(h->cols[c->xy[k]].type))
+			die("%s: part %zu: column '%s' is %s, not a float type",
+			    c->name, idx, col,
+			    mz_type_name(h->cols[c->xy[k]].type));
+		want[c->xy[k]] = 1;
+	}
+	c->types = xrealloc(c->types, h->ncols * sizeof(mz_type));
+	for (size_t j = 0; j < h->ncols; j++)
+		c->types[j] = h->cols[j].type;
+	mz_reader_want(c->r, want);
+	free(want);
+	c->b.nrows = 0;
+	c->i = 0;
+}
+
+/* cursor_open: a cursor over chain[ci..nchain) of path, the first row
+ * loaded (valid = 0 if there is none). */
+static void
+cursor_open(struct cursor *c, const char *path, const char *name,
+    const size_t *chain, size_t nchain, size_t ci, char **bpname, size_t K)
+{
+	memset(c, 0, sizeof(*c));
+	c->name = name;
+	c->chain = chain;
+	c->nchain = nchain;
+	c->ci = ci;
+	c->bpname = bpname;
+	c->K = K;
+	c->xy = xmalloc(2 * K * sizeof(int));
+	c->v = xmalloc(2 * K * sizeof(double));
+	c->slot = pool_get(path, name, chain[ci]);
+	c->r = pool[c->slot].r;
+	cursor_part(c, chain[ci]);
+}
+
+/* cursor_next: load the next row into c (frame, v, id); returns c->valid
+ * (0 at the end of the chain). */
+static int
+cursor_next(struct cursor *c)
+{
+	mz_err e;
+	int rc;
+
+	while (c->i >= c->b.nrows) {
+		if ((rc = mz_reader_next_block(c->r, &c->b, &e)) < 0)
+			die_err(&e);
+		c->i = 0;
+		if (rc > 0)
+			continue;
+		c->b.nrows = 0;
+		if (++c->ci >= c->nchain)
+			return c->valid = 0;
+		cursor_part(c, c->chain[c->ci]);
+	}
+	c->frame = mz_get_i64(c->b.cols[c->fc], c->types[c->fc], c->i);
+	c->id = c->idc >= 0 ? mz_get_f64(c->b.cols[c->idc], c->types[c->idc],
+	    c->i) : NAN;
+	for (size_t k = 0; k < 2 * c->K; k++) {
+		mz_type t = c->types[c->xy[k]];
+		c->v[k] = t == MZ_F64 ?
+		    ((const double *)c->b.cols[c->xy[k]])[c->i] :
+		    mz_get_f64(c->b.cols[c->xy[k]], t, c->i);
+	}
+	c->i++;
+	return c->valid = 1;
+}
+
+/* cursor_close: release c (its reader goes back to the pool). */
+static void
+cursor_close(struct cursor *c)
+{
+	pool[c->slot].busy = 0;
+	free(c->xy);
+	free(c->v);
+	free(c->types);
+}
+
+/* ---------------------------------------------------------------- maths */
+
+/* norm: sqrt(x^2 + y^2), without hypot's care for overflow (coordinates
+ * are far from 1e154) and several times faster; within an ulp or two of
+ * hypot. */
+static inline double
+norm(double x, double y)
+{
+	return sqrt(x * x + y * y);
+}
+
+/* wrap: x reduced to (-pi, pi]. */
+static double
+wrap(double x)
+{
+	return x - 2 * M_PI * ceil((x - M_PI) / (2 * M_PI));
+}
+
+/*
+ * gradient: numpy.gradient(f) * fps over n values: second-order central
+ * differences inside, first-order one-sided at the ends; NaN when n < 2.
+ * With wrapped set, each difference is wrapped to (-pi, pi] first (the
+ * gradient of the unwrapped angle).
+ */
+static void
+gradient(const double *f, double *g, size_t n, double fps, int wrapped)
+{
+	double h = 0.5 * fps;
+
+	if (n < 2) {
+		for (size_t i = 0; i < n; i++)
+			g[i] = NAN;
+		return;
+	}
+	if (!wrapped) {
+		g[0] = (f[1] - f[0]) * fps;
+		for (size_t i = 1; i + 1 < n; i++)
+			g[i] = (f[i + 1] - f[i - 1]) * h;
+		g[n - 1] = (f[n - 1] - f[n - 2]) * fps;
+		return;
+	}
+	g[0] = wrap(f[1] - f[0]) * fps;
+	for (size_t i = 1; i + 1 < n; i++)
+		g[i] = (wrap(f[i + 1] - f[i]) + wrap(f[i] - f[i - 1])) * h;
+	g[n - 1] = wrap(f[n - 1] - f[n - 2]) * fps;
+}
+
+/* A Morlet kernel at one scale: psi(k/s)/sqrt(s) for k = -L..L. */
+struct kernel {
+	size_t L;
+	double *re, *im;   /* 2L+1 values */
+};
+
+/*
+ * kernel_make: the complex Morlet (cmor B-C) kernel for frequency freq Hz
+ * at fps: s = C fps / freq, psi(t) = (pi B)^-1/2 exp(-t^2/B)
+ * exp(2 pi i C t), L = floor(8 s).
+ */
+static void
+kernel_make(struct kernel *k, double freq, double fps)
+{
+	double s = MORLET_C * fps / freq, norm = 1 / sqrt(M_PI * MORLET_B *
+	    s);
+
+	k->L = (size_t)floor(MORLET_T * s);
+	k->re = xmalloc((2 * k->L + 1) * sizeof(double));
+	k->im = xmalloc((2 * k->L + 1) * sizeof(double));
+	for (size_t i = 0; i <= 2 * k->L; i++) {
+		double t = ((double)i - (double)k->L) / s;
+		double g = norm * exp(-t * t / MORLET_B);
+		k->re[i] = g * cos(2 * M_PI * MORLET_C * t);
+		k->im[i] = g * sin(2 * M_PI * MORLET_C * t);
+	}
+}
+
+/* Two doubles as one SIMD value (GCC and Clang vector extension). */
+typedef double v2d __attribute__((vector_size(16)));
+
+/* ld2: p[0], p[1] as a v2d (any alignment). */
+static inline v2d
+ld2(const double *p)
+{
+	v2d v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/*
+ * morlet: out[i] = |sum_k x[i-k] kern[k]| for i in [lo, hi) of x[0..n),
+ * values outside [0, n) being 0 (a window edge that is the recording's).
+ * The kernel's real part is even and its imaginary part odd, so the sum
+ * runs forward over both (the sign of the imaginary part does not change
+ * the amplitude), in sixteen partial sums (eight pairs) for speed; a row's
+ * sum is taken in the same order whatever window holds it.
+ */
+static void
+morlet(const double *x, size_t n, const struct kernel *k, double *out,
+    size_t lo, size_t hi)
+{
+	for (size_t i = lo; i < hi; i++) {
+		size_t a = i >= k->L ? i - k->L : 0;
+		size_t b = i + k->L + 1 < n ? i + k->L + 1 : n, cnt = b - a, m;
+		/* x[a + m] pairs with kernel index a + m + L - i. */
+		const double *xs = x + a, *kr = k->re + (a + k->L - i),
+		    *ki = k->im + (a + k->L - i);
+		v2d r0 = { 0, 0 }, r1 = r0, r2 = r0, r3 = r0, i0 = r0, i1 = r0,
+		    i2 = r0, i3 = r0;
+		double re, im;
+
+		for (m = 0; m + 8 <= cnt; m += 8) {
+			v2d x0 = ld2(xs + m), x1 = ld2(xs + m + 2);
+			v2d x2 = ld2(xs + m + 4), x3 = ld2(xs + m + 6);
+			r0 += x0 * ld2(kr + m);
+			i0 += x0 * ld2(ki + m);
+			r1 += x1 * ld2(kr + m + 2);
+			i1 += x1 * ld2(ki + m + 2);
+			r2 += x2 * ld2(kr + m + 4);
+			i2 += x2 * ld2(ki + m + 4);
+			r3 += x3 * ld2(kr + m + 6);
+			i3 += x3 * ld2(ki + m + 6);
+		}
+		r0 = (r0 + r1) + (r2 + r3);
+		i0 = (i0 + i1) + (i2 + i3);
+		re = r0[0] + r0[1];
+		im = i0[0] + i0[1];
+		for (; m < cnt; m++) {
+			re += xs[m] * kr[m];
+			im += xs[m] * ki[m];
+		}
+		out[i] = norm(re, im);
+	}
+}
+
+/* ---------------------------------------------------------------- plan */
+
+/* The plan for one output part. */
+struct plan {
+	size_t K;                 /* bodyparts (x/y) */
+	char **bpname;            /* K names, borrowed from the header */
+	unsigned char *ant, *post, *cen;
+	size_t P;                 /* individuals: 0 focal, 1.. others */
+	char **oname;             /* P names (others' individual names) */
+	size_t nc;                /* computed columns */
+	struct ocol *oc;
+	mz_header *out;
+	int *src;                 /* per output column: input column or -1 */
+	int *cidx;                /* per output column: computed index */
+	double fps;
+	size_t nfreq;
+	double *freq;
+	struct kernel *kern;
+	size_t margin;            /* rows of context on each side */
+};
+
+/* bp_index: index of bodypart name (or K for "centroid"); dies naming
+ * the part when it is unknown. */
+static int
+bp_index(const struct plan *pl, const char *name, const char *what,
+    const char *where)
+{
+	if (strcmp(name, "centroid") == 0)
+		return (int)pl->K;
+	for (size_t k = 0; k < pl->K; k++)
+		if (strcmp(pl->bpname[k], name) == 0)
+			return (int)k;
+	die("%s: %s: bodypart '%s' is not in the part's bodyparts", where,
+	    what, name);
+}
+
+/* mark: flags for the comma-separated bodyparts s (all when NULL). */
+static void
+mark(const struct plan *pl, unsigned char *flag, const char *s,
+    const char *what, const char *where)
+{
+	size_t n;
+	char **v;
+
+	memset(flag, s == NULL, pl->K);
+	if (s == NULL)
+		return;
+	v = split_list(s, &n, what);
+	for (size_t i = 1; i <= n; i++) {
+		int k = bp_index(pl, v[i], what, where);
+		if (k == (int)pl->K)
+			die("%s: %s: 'centroid' is not a bodypart here", where,
+			    what);
+		flag[k] = 1;
+	}
+	free_list(v);
+}
+
+/* pt_name: the name of point k (a bodypart or "centroid"). */
+static const char *
+pt_name(const struct plan *pl, int k)
+{
+	return k == (int)pl->K ? "centroid" : pl->bpname[k];
+}
+
+/*
+ * add_oc: append a computed column of kind k named by the printf format to
+ * the plan and the output header (f64, unit); returns its index.
+ */
+static size_t
+add_oc(struct plan *pl, enum kind k, const char *unit, const char *where,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static size_t
+add_oc(struct plan *pl, enum kind k, const char *unit, const char *where,
+    const char *fmt, ...)
+{
+	char name[1024];
+	struct ocol *c;
+	va_list ap;
+	mz_err e;
+	int j;
+
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	if ((j = mz_header_add_column(pl->out, name, MZ_F64, unit, &e)) < 0)
+		die("%s: cannot add column '%s': %s", where, name,
+		    j == -MZ_ESCHEMA ? "the name is already used (a feature "
+		    "given twice, or an input column of that name with -k)" :
+		    e.msg);
+	pl->oc = xrealloc(pl->oc, (pl->nc + 1) * sizeof(*pl->oc));
+	c = &pl->oc[pl->nc];
+	memset(c, 0, sizeof(*c));
+	c->k = k;
+	c->a = c->b = c->c = -1;
+	c->src = -1;
+	c->name = xstrdup(name);
+	return pl->nc++;
+}
+
+/* add_str: set key of object o to string s; dies when out of memory. */
+static void
+add_str(cJSON *o, const char *key, const char *s)
+{
+	if (cJSON_AddStringToObject(o, key, s) == NULL)
+		die("out of memory");
+}
+
+/*
+ * plan_part: the output header and computed columns for input header h
+ * (the focal part) with others P-1 individuals named oname[1..].
+ */
+static void
+plan_part(struct plan *pl, const mz_header *h, const struct opts *o,
+    const cJSON *hopts, double fps, const char *where)
+{
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(h->meta,
+	    "bodyparts"), *it;
+	char u1[200], u2[200];
+	const char *unit;
+	cJSON *info, *formula, *fr;
+	size_t k = 0;
+	mz_err e;
+
+	if (list == NULL || !cJSON_IsArray(list) ||
+	    cJSON_GetArraySize(list) == 0)
+		die("%s: no \"bodyparts\" metadata list (not standard tracks)",
+		    where);
+	pl->K = (size_t)cJSON_GetArraySize(list);
+	pl->bpname = xcalloc(pl->K, sizeof(char *));
+	cJSON_ArrayForEach(it, list) {
+		if (!cJSON_IsString(it) || it->valuestring[0] == '\0')
+			die("%s: \"bodyparts\" metadata is not a list of names",
+			    where);
+		pl->bpname[k++] = it->valuestring;
+	}
+	pl->fps = fps;
+	pl->ant = xcalloc(pl->K, 1);
+	pl->post = xcalloc(pl->K, 1);
+	pl->cen = xcalloc(pl->K, 1);
+	mark(pl, pl->cen, o->centroid, "centroid (-b)", where);
+	if (o->heading) {
+		mark(pl, pl->ant, o->anterior, "anterior (-a)", where);
+		mark(pl, pl->post, o->posterior, "posterior (-p)", where);
+	}
+	{
+		char col[600];
+		int j;
+		snprintf(col, sizeof(col), "%s.x", pl->bpname[0]);
+		j = mz_header_find(h, col);
+		unit = j >= 0 && h->cols[j].unit ? h->cols[j].unit :
+		    mz_meta_str(h, "units") ? mz_meta_str(h, "units") : "px";
+	}
+	snprintf(u1, sizeof(u1), "%s/s", unit);
+	snprintf(u2, sizeof(u2), "%s/s^2", unit);
+
+	/* Output: frame, time, id (or every input column with -k). */
+	if ((pl->out = mz_header_copy(h)) == NULL)
+		die("out of memory");
+	for (size_t j = h->ncols; j-- > 0;)
+		if (!o->keep && strcmp(h->cols[j].name, "frame") != 0 &&
+		    strcmp(h->cols[j].name, "time") != 0 &&
+		    strcmp(h->cols[j].name, "id") != 0)
+			mz_header_drop_column(pl->out, j);
+	cJSON_DeleteItemFromObjectCaseSensitive(pl->out->meta, "features");
+	pl->nfreq = 0;
+	for (size_t f = 0; f < o->nfeat; f++)
+		if (o->feat[f].t == F_WAVELET)
+			pl->nfreq = o->nfreq;
+	if (pl->nfreq) {
+		pl->freq = xmalloc(pl->nfreq * sizeof(double));
+		pl->kern = xcalloc(pl->nfreq, sizeof(*pl->kern));
+		for (size_t i = 0; i < pl->nfreq; i++) {
+			pl->freq[i] = pl->nfreq == 1 ? o->flo : o->flo *
+			    pow(o->fhi / o->flo, (double)i /
+			    (double)(pl->nfreq - 1));
+			kernel_make(&pl->kern[i], pl->freq[i], fps);
+		}
+	}
+	pl->margin = (size_t)o->deriv + (pl->nfreq ? pl->kern[0].L : 0);
+
+	for (size_t f = 0; f < o->nfeat; f++) {
+		const struct feat *ft = &o->feat[f];
+		size_t c;
+		switch (ft->t) {
+		case F_VEL: case F_SPEED: case F_ACCEL:
+			for (size_t i = 0; i < (ft->narg ? ft->narg : 1); i++) {
+				int p = ft->narg ? bp_index(pl, ft->arg[i + 1],
+				    ft->spec, where) : (int)pl->K;
+				const char *n = pt_name(pl, p);
+				if (ft->t == F_SPEED) {
+					c = add_oc(pl, K_SPEED, u1, where,
+					    "speed.%s", n);
+					pl->oc[c].a = p;
+					continue;
+				}
+				c = add_oc(pl, ft->t == F_VEL ? K_VX : K_AX,
+				    ft->t == F_VEL ? u1 : u2, where, "%s.%s", n,
+				    ft->t == F_VEL ? "vx" : "ax");
+				pl->oc[c].a = p;
+				c = add_oc(pl, ft->t == F_VEL ? K_VY : K_AY,
+				    ft->t == F_VEL ? u1 : u2, where, "%s.%s", n,
+				    ft->t == F_VEL ? "vy" : "ay");
+				pl->oc[c].a = p;
+			}
+			break;
+		case F_HEADING:
+			add_oc(pl, K_HEADING, "rad", where, "heading");
+			break;
+		case F_ANGVEL:
+			add_oc(pl, K_ANGVEL, "rad/s", where, "angvel");
+			break;
+		case F_BODYLEN:
+			add_oc(pl, K_BODYLEN, unit, where, "bodylength");
+			break;
+		case F_ANGLE: {
+			int a = bp_index(pl, ft->arg[1], ft->spec, where);
+			int b = bp_index(pl, ft->arg[2], ft->spec, where);
+			int cc = bp_index(pl, ft->arg[3], ft->spec, where);
+			c = add_oc(pl, K_ANGLE, "rad", where, "angle.%s.%s.%s",
+			    pt_name(pl, a), pt_name(pl, b), pt_name(pl, cc));
+			pl->oc[c].a = a;
+			pl->oc[c].b = b;
+			pl->oc[c].c = cc;
+			break;
+		}
+		case F_DIST:
+			if (ft->narg) {
+				int a = bp_index(pl, ft->arg[1], ft->spec, where);
+				int b = bp_index(pl, ft->arg[2], ft->spec, where);
+				c = add_oc(pl, K_DIST, unit, where, "dist.%s.%s",
+				    pt_name(pl, a), pt_name(pl, b));
+				pl->oc[c].a = a;
+				pl->oc[c].b = b;
+				break;
+			}
+			for (size_t a = 0; a < pl->K; a++)
+				for (size_t b = a + 1; b < pl->K; b++) {
+					c = add_oc(pl, K_DIST, unit, where,
+					    "dist.%s.%s", pl->bpname[a],
+					    pl->bpname[b]);
+					pl->oc[c].a = (int)a;
+					pl->oc[c].b = (int)b;
+				}
+			break;
+		case F_IDIST: case F_APPROACH: case F_RELORI: case F_FACING:
+			for (size_t j = 1; j < pl->P; j++) {
+				static const char *pre[] = { [F_IDIST] = "idist",
+				    [F_APPROACH] = "approach", [F_RELORI] =
+				    "relori", [F_FACING] = "facing" };
+				enum kind kk = ft->t == F_IDIST ? K_IDIST :
+				    ft->t == F_APPROACH ? K_APPROACH :
+				    ft->t == F_RELORI ? K_RELORI : K_FACING;
+				c = add_oc(pl, kk, ft->t == F_IDIST ? unit :
+				    ft->t == F_APPROACH ? u1 : "rad", where,
+				    "%s.%s", pre[ft->t], pl->oname[j]);
+				pl->oc[c].j = (int)j;
+			}
+			break;
+		case F_NN:
+			add_oc(pl, K_NNID, NULL, where, "nn.id");
+			add_oc(pl, K_NNDIST, unit, where, "nn.dist");
+			add_oc(pl, K_NNDX, unit, where, "nn.dx");
+			add_oc(pl, K_NNDY, unit, where, "nn.dy");
+			break;
+		case F_WAVELET:
+			break;
+		}
+	}
+	/* Wavelets last: they may transform any column above. */
+	for (size_t f = 0; f < o->nfeat; f++) {
+		const struct feat *ft = &o->feat[f];
+		if (ft->t != F_WAVELET)
+			continue;
+		for (size_t i = 1; i <= ft->narg; i++) {
+			int src = -1;
+			const char *su = NULL;
+			for (size_t c = 0; c < pl->nc; c++)
+				if (pl->oc[c].k != K_WAVELET &&
+				    strcmp(pl->oc[c].name, ft->arg[i]) == 0) {
+					src = (int)c;
+					su = pl->out->cols[pl->out->ncols - pl->nc +
+					    c].unit;
+				}
+			if (src < 0) {
+				/* A bodypart coordinate NAME.x / NAME.y. */
+				size_t len = strlen(ft->arg[i]);
+				for (size_t kk = 0; kk < 2 * pl->K && src < 0;
+				    kk++)
+					if (len == strlen(pl->bpname[kk / 2]) + 2 &&
+					    strncmp(ft->arg[i], pl->bpname[kk / 2],
+					    len - 2) == 0 && ft->arg[i][len - 2] ==
+					    '.' && ft->arg[i][len - 1] ==
+					    "xy"[kk % 2]) {
+						src = -2 - (int)kk;
+						su = unit;
+						break;
+					}
+				if (src == -1)
+					die("%s: %s: '%s' is neither a feature "
+					    "column computed here nor a bodypart "
+					    "coordinate", where, ft->spec,
+					    ft->arg[i]);
+			}
+			for (size_t q = 0; q < pl->nfreq; q++) {
+				size_t c = add_oc(pl, K_WAVELET, su, where,
+				    "%s.w%zu", ft->arg[i], q);
+				pl->oc[c].src = src;
+				pl->oc[c].f = q;
+			}
+		}
+	}
+
+	/* Output column sources. */
+	pl->src = xmalloc(pl->out->ncols * sizeof(int));
+	pl->cidx = xmalloc(pl->out->ncols * sizeof(int));
+	for (size_t j = 0; j < pl->out->ncols; j++) {
+		size_t base = pl->out->ncols - pl->nc;
+		pl->src[j] = j < base ? mz_header_find(h,
+		    pl->out->cols[j].name) : -1;
+		pl->cidx[j] = j < base ? -1 : (int)(j - base);
+	}
+
+	/* Metadata: how the columns were computed. */
+	if ((info = cJSON_CreateObject()) == NULL ||
+	    (formula = cJSON_AddObjectToObject(info, "formulas")) == NULL ||
+	    cJSON_AddNumberToObject(info, "fps", fps) == NULL)
+		die("out of memory");
+	{
+		cJSON *a = cJSON_AddArrayToObject(info, "centroid");
+		for (size_t q = 0; q < pl->K; q++)
+			if (pl->cen[q])
+				cJSON_AddItemToArray(a,
+				    cJSON_CreateString(pl->bpname[q]));
+		a = cJSON_AddArrayToObject(info, "anterior");
+		for (size_t q = 0; q < pl->K; q++)
+			if (pl->ant[q])
+				cJSON_AddItemToArray(a,
+				    cJSON_CreateString(pl->bpname[q]));
+		a = cJSON_AddArrayToObject(info, "posterior");
+		for (size_t q = 0; q < pl->K; q++)
+			if (pl->post[q])
+				cJSON_AddItemToArray(a,
+				    cJSON_CreateString(pl->bpname[q]));
+	}
+	add_str(formula, "derivative", "numpy.gradient * fps: (f[i+1] - "
+	    "f[i-1]) fps/2 inside, one-sided (f[1] - f[0]) fps at the ends");
+	add_str(formula, "centroid", "mean of the finite centroid bodyparts");
+	add_str(formula, "heading", "atan2(mean(anterior.y) - "
+	    "mean(posterior.y), mean(anterior.x) - mean(posterior.x))");
+	add_str(formula, "angvel", "derivative of heading, each difference "
+	    "wrapped to (-pi, pi]");
+	add_str(formula, "angle", "atan2(|u x v|, u . v), u = A - B, v = C - B");
+	add_str(formula, "idist", "|centroid(other) - centroid|");
+	add_str(formula, "approach", "derivative of idist (negative: "
+	    "approach)");
+	add_str(formula, "relori", "wrap(heading(other) - heading)");
+	add_str(formula, "facing", "|wrap(atan2(d.y, d.x) - heading)|, d = "
+	    "centroid(other) - centroid");
+	add_str(formula, "nn", "nearest other by idist: its id, idist, and d "
+	    "rotated by -heading");
+	add_str(formula, "wavelet", "|sum_k x[i-k] psi(k/s)/sqrt(s)|, psi(t) "
+	    "= (pi B)^-1/2 exp(-t^2/B) exp(2 pi i C t), B = 1.5, C = 1, s = C "
+	    "fps/f, |k| <= 8 s, x = 0 outside the recording");
+	if (pl->nfreq) {
+		if ((fr = cJSON_AddArrayToObject(info, "wavelet_freqs")) == NULL)
+			die("out of memory");
+		for (size_t q = 0; q < pl->nfreq; q++)
+			cJSON_AddItemToArray(fr, cJSON_CreateNumber(pl->freq[q]));
+	}
+	if (mz_meta_set(pl->out, "features", info, &e) < 0 ||
+	    mz_meta_set(pl->out, "fps", cJSON_CreateNumber(fps), &e) < 0)
+		die_err(&e);
+	{
+		cJSON *hist = cJSON_Duplicate(hopts, 1);
+		if (hist == NULL)
+			die("out of memory");
+		history_add(pl->out, hist);
+	}
+}
+
+/* plan_free: release what plan_part allocated. */
+static void
+plan_free(struct plan *pl)
+{
+	for (size_t c = 0; c < pl->nc; c++)
+		free(pl->oc[c].name);
+	for (size_t q = 0; q < pl->nfreq; q++) {
+		free(pl->kern[q].re);
+		free(pl->kern[q].im);
+	}
+	free(pl->kern);
+	free(pl->freq);
+	free(pl->oc);
+	free(pl->src);
+	free(pl->cidx);
+	free(pl->ant);
+	free(pl->post);
+	free(pl->cen);
+	free(pl->bpname);
+	mz_header_free(pl->out);
+}
+
+/* -------------------------------------------------------------- window */
+
+/*
+ * The window: rows [start, start + n) of the focal individual's extended
+ * rows (context before, the part's own rows, context after), with the
+ * other individuals' values at the same frames (NaN where they have no
+ * row).  Per individual: 2K coordinates and the id, each an array.
+ */
+struct window {
+	size_t P, K, cap, n, start;
+	double **v;       /* P * (2K + 1) arrays of cap rows */
+	/* per-window derived arrays, P * 6 of cap rows: cx, cy, ax, ay,
+	 * px, py (centroid, anterior and posterior means) and heading */
+	double **d;
+	double **col;     /* computed columns */
+	double *tmp, *tmp2;
+};
+
+/* win_grow: make room for cap rows in every array of w. */
+static void
+win_grow(struct window *w, size_t nc, size_t cap)
+{
+	size_t nv = w->P * (2 * w->K + 1), nd = w->P * 7;
+
+	if (cap <= w->cap)
+		return;
+	for (size_t i = 0; i < nv; i++)
+		w->v[i] = xrealloc(w->v[i], cap * sizeof(double));
+	for (size_t i = 0; i < nd; i++)
+		w->d[i] = xrealloc(w->d[i], cap * sizeof(double));
+	for (size_t i = 0; i < nc; i++)
+		w->col[i] = xrealloc(w->col[i], cap * sizeof(double));
+	w->tmp = xrealloc(w->tmp, cap * sizeof(double));
+	w->tmp2 = xrealloc(w->tmp2, cap * sizeof(double));
+	w->cap = cap;
+}
+
+/*
+ * derive: centroid, anterior/posterior means and heading of every
+ * individual over the n window rows.
+ */
+static void
+derive(struct window *w, const struct plan *pl, int heading)
+{
+	size_t K = w->K;
+
+	for (size_t j = 0; j < w->P; j++) {
+		double **v = w->v + j * (2 * K + 1), **d = w->d + j * 7;
+		for (size_t i = 0; i < w->n; i++) {
+			double c[2] = { 0, 0 }, a[2] = { 0, 0 }, p[2] = { 0, 0 };
+			size_t nc = 0, na = 0, np = 0;
+			for (size_t k = 0; k < K; k++) {
+				double x = v[2 * k][i], y = v[2 * k + 1][i];
+				if (!isfinite(x) || !isfinite(y))
+					continue;
+				if (pl->cen[k]) {
+					c[0] += x;
+					c[1] += y;
+					nc++;
+				}
+				if (pl->ant[k]) {
+					a[0] += x;
+					a[1] += y;
+					na++;
+				}
+				if (pl->post[k]) {
+					p[0] += x;
+					p[1] += y;
+					np++;
+				}
+			}
+			d[0][i] = nc ? c[0] / (double)nc : NAN;
+			d[1][i] = nc ? c[1] / (double)nc : NAN;
+			d[2][i] = na ? a[0] / (double)na : NAN;
+			d[3][i] = na ? a[1] / (double)na : NAN;
+			d[4][i] = np ? p[0] / (double)np : NAN;
+			d[5][i] = np ? p[1] / (double)np : NAN;
+			d[6][i] = heading ? atan2(d[3][i] - d[5][i],
+			    d[2][i] - d[4][i]) : NAN;
+		}
+	}
+}
+
+/* point: the x (d = 0) or y array of focal point k (K: centroid). */
+static const double *
+point(const struct window *w, int k, int d)
+{
+	return k == (int)w->K ? w->d[d] : w->v[2 * k + d];
+}
+
+/*
+ * compute: every computed column over the n window rows; wavelets only
+ * for rows [lo, hi) (the others are never output).
+ */
+static void
+compute(struct window *w, const struct plan *pl, size_t lo, size_t hi)
+{
+	size_t n = w->n, K = w->K;
+	double fps = pl->fps, *t = w->tmp, *t2 = w->tmp2;
+	const double *h0 = w->d[6], *cx = w->d[0], *cy = w->d[1];
+
+	for (size_t c = 0; c < pl->nc; c++) {
+		const struct ocol *oc = &pl->oc[c];
+		double *out = w->col[c];
+		switch (oc->k) {
+		case K_VX: case K_VY:
+			gradient(point(w, oc->a, oc->k == K_VY), out, n, fps, 0);
+			break;
+		case K_AX: case K_AY:
+			gradient(point(w, oc->a, oc->k == K_AY), t, n, fps, 0);
+			gradient(t, out, n, fps, 0);
+			break;
+		case K_SPEED:
+			gradient(point(w, oc->a, 0), t, n, fps, 0);
+			gradient(point(w, oc->a, 1), t2, n, fps, 0);
+			for (size_t i = 0; i < n; i++)
+				out[i] = norm(t[i], t2[i]);
+			break;
+		case K_HEADING:
+			memcpy(out, h0, n * sizeof(double));
+			break;
+		case K_ANGVEL:
+			gradient(h0, out, n, fps, 1);
+			break;
+		case K_ANGLE: {
+			const double *ax = point(w, oc->a, 0), *ay = point(w,
+			    oc->a, 1), *bx = point(w, oc->b, 0), *by = point(w,
+			    oc->b, 1), *qx = point(w, oc->c, 0), *qy = point(w,
+			    oc->c, 1);
+			for (size_t i = 0; i < n; i++) {
+				double ux = ax[i] - bx[i], uy = ay[i] - by[i];
+				double vx = qx[i] - bx[i], vy = qy[i] - by[i];
+				out[i] = (ux == 0 && uy == 0) || (vx == 0 &&
+				    vy == 0) ? NAN : atan2(fabs(ux * vy - uy * vx),
+				    ux * vx + uy * vy);
+			}
+			break;
+		}
+		case K_DIST: {
+			const double *ax = point(w, oc->a, 0), *ay = point(w,
+			    oc->a, 1), *bx = point(w, oc->b, 0), *by = point(w,
+			    oc->b, 1);
+			for (size_t i = 0; i < n; i++)
+				out[i] = norm(ax[i] - bx[i], ay[i] - by[i]);
+			break;
+		}
+		case K_BODYLEN:
+			for (size_t i = 0; i < n; i++)
+				out[i] = norm(w->d[2][i] - w->d[4][i],
+				    w->d[3][i] - w->d[5][i]);
+			break;
+		case K_IDIST: case K_APPROACH: {
+			double **d = w->d + oc->j * 7;
+			double *dst = oc->k == K_IDIST ? out : t;
+			for (size_t i = 0; i < n; i++)
+				dst[i] = norm(d[0][i] - cx[i], d[1][i] - cy[i]);
+			if (oc->k == K_APPROACH)
+				gradient(t, out, n, fps, 0);
+			break;
+		}
+		case K_RELORI: {
+			const double *hj = w->d[oc->j * 7 + 6];
+			for (size_t i = 0; i < n; i++)
+				out[i] = wrap(hj[i] - h0[i]);
+			break;
+		}
+		case K_FACING: {
+			double **d = w->d + oc->j * 7;
+			for (size_t i = 0; i < n; i++)
+				out[i] = fabs(wrap(atan2(d[1][i] - cy[i],
+				    d[0][i] - cx[i]) - h0[i]));
+			break;
+		}
+		case K_NNID:
+			/* nn.id, nn.dist, nn.dx, nn.dy come in this order. */
+			for (size_t i = 0; i < n; i++) {
+				double best = INFINITY, id = NAN, dx = NAN, dy = NAN;
+				for (size_t j = 1; j < w->P; j++) {
+					double **d = w->d + j * 7;
+					double ex = d[0][i] - cx[i];
+					double ey = d[1][i] - cy[i];
+					double r = norm(ex, ey);
+					if (r < best) {
+						best = r;
+						id = w->v[j * (2 * K + 1) + 2 * K][i];
+						dx = ex;
+						dy = ey;
+					}
+				}
+				out[i] = id;
+				w->col[c + 1][i] = isfinite(best) ? best : NAN;
+				w->col[c + 2][i] = cos(h0[i]) * dx +
+				    sin(h0[i]) * dy;
+				w->col[c + 3][i] = -sin(h0[i]) * dx +
+				    cos(h0[i]) * dy;
+			}
+			break;
+		case K_NNDIST: case K_NNDX: case K_NNDY:
+			break;
+		case K_WAVELET: {
+			const double *x = oc->src >= 0 ? w->col[oc->src] :
+			    w->v[-2 - oc->src];
+			morlet(x, n, &pl->kern[oc->f], out, lo, hi);
+			break;
+		}
+		}
+	}
+}
+
+/* ------------------------------------------------------------ per part */
+
+/* Everything about one input: its parts and where to read them. */
+struct input {
+	const char *path, *name;
+	struct pinfo *pi;
+	size_t np;
+};
+
+/* in_range: whether a row with frame f and time t is to be output. */
+static int
+in_range(const struct opts *o, int64_t f, double t)
+{
+	if (o->frange && (f < o->fa || f >= o->fb))
+		return 0;
+	if (o->trange && !(t >= o->ta && t < o->tb))
+		return 0;
+	return 1;
+}
+
+/*
+ * do_part: compute and write the output part for input part p (its run
+ * is parts [r0, r1) of in).
+ */
+static void
+do_part(const struct input *in, size_t p, size_t r0, size_t r1,
+    mz_writer *wr, const struct opts *o, const cJSON *hopts)
+{
+	const struct pinfo *pi = in->pi;
+	size_t *chain = xmalloc((r1 - r0) * sizeof(size_t)), nch = 0, pos = 0;
+	size_t **och = NULL, *nog = NULL, nother = 0;
+	struct cursor fc, *oc = NULL;
+	struct window w;
+	struct plan pl;
+	char where[700];
+	mz_reader *own;
+	mz_block b;
+	mz_err e;
+	size_t cb = 0, ca = 0, skip = 0, qs, total, loaded = 0, done = 0, oslot;
+	const mz_header *h;
+	double fps;
+	int rc;
+
+	snprintf(where, sizeof(where), "%s: part %zu%s%s%s%s", in->name, p,
+	    pi[p].seq ? " " : "", pi[p].seq ? pi[p].seq : "",
+	    pi[p].indiv ? " " : "", pi[p].indiv ? pi[p].indiv : "");
+	/* The focal individual's parts in the run, and its neighbours. */
+	for (size_t q = r0; q < r1; q++)
+		if (q == p || same_indiv(&pi[q], &pi[p])) {
+			if (q == p)
+				pos = nch;
+			if (nch > 0 && pi[q].nrows > 0 &&
+			    pi[chain[nch - 1]].nrows > 0 &&
+			    pi[q].f0 <= pi[chain[nch - 1]].f1)
+				die("%s: parts %zu and %zu of individual %s "
+				    "overlap in frames", in->name,
+				    chain[nch - 1], q, pi[p].indiv);
+			chain[nch++] = q;
+		}
+	if (o->social)
+		for (size_t q = r0; q < r1; q++) {
+			size_t g;
+			if (q == p || same_indiv(&pi[q], &pi[p]))
+				continue;
+			for (g = 0; g < nother; g++)
+				if (same_indiv(&pi[och[g][0]], &pi[q]))
+					break;
+			if (g == nother) {
+				och = xrealloc(och, (nother + 1) * sizeof(*och));
+				nog = xrealloc(nog, (nother + 1) * sizeof(*nog));
+				och[g] = xmalloc((r1 - r0) * sizeof(size_t));
+				nog[g] = 0;
+				nother++;
+			}
+			och[g][nog[g]++] = q;
+		}
+
+	/* The focal part's header and the plan. */
+	oslot = pool_get(in->path, in->name, p);
+	own = pool[oslot].r;
+	h = mz_reader_header(own);
+	fps = o->fps > 0 ? o->fps : pi[p].fps;
+	if (!(fps > 0) || !isfinite(fps))
+		die("%s: no \"fps\" metadata (give --fps)", where);
+	memset(&pl, 0, sizeof(pl));
+	pl.P = 1 + nother;
+	pl.oname = xcalloc(pl.P, sizeof(char *));
+	for (size_t g = 0; g < nother; g++) {
+		/* Parts without "individual" metadata are named by index. */
+		char nm[32];
+		snprintf(nm, sizeof(nm), "part%zu", och[g][0]);
+		pl.oname[g + 1] = xstrdup(pi[och[g][0]].indiv ?
+		    pi[och[g][0]].indiv : nm);
+	}
+	plan_part(&pl, h, o, hopts, fps, where);
+	if (mz_writer_begin_part(wr, pl.out, &e) < 0)
+		die_err(&e);
+
+	/* Context rows from consecutive neighbouring segments. */
+	{
+		size_t N = o->overlap_auto ? pl.margin : o->overlap;
+		qs = pos;
+		while (cb < N && qs > 0 && pi[chain[qs - 1]].nrows > 0 &&
+		    pi[chain[qs]].nrows > 0 &&
+		    pi[chain[qs]].f0 == pi[chain[qs - 1]].f1 + 1) {
+			qs--;
+			cb += pi[chain[qs]].nrows;
+		}
+		if (cb > N) {
+			skip = cb - N;
+			cb = N;
+		}
+		for (size_t q = pos; ca < N && q + 1 < nch &&
+		    pi[chain[q]].nrows > 0 && pi[chain[q + 1]].nrows > 0 &&
+		    pi[chain[q + 1]].f0 == pi[chain[q]].f1 + 1; q++)
+			ca += pi[chain[q + 1]].nrows;
+		if (ca > N)
+			ca = N;
+	}
+	total = cb + pi[p].nrows + ca;
+	cursor_open(&fc, in->path, in->name, chain, nch, qs, pl.bpname, pl.K);
+	for (size_t s = 0; s < skip; s++)
+		if (!cursor_next(&fc))
+			die("%s: context rows vanished", where);
+	oc = xcalloc(nother ? nother : 1, sizeof(*oc));
+	for (size_t g = 0; g < nother; g++)
+		oc[g].valid = -1;   /* opened at the first focal row */
+
+	memset(&w, 0, sizeof(w));
+	w.P = pl.P;
+	w.K = pl.K;
+	w.v = xcalloc(w.P * (2 * w.K + 1), sizeof(double *));
+	w.d = xcalloc(w.P * 7, sizeof(double *));
+	w.col = xcalloc(pl.nc ? pl.nc : 1, sizeof(double *));
+
+	/* Row by row of the focal part's own blocks. */
+	{
+		const void **cols = xcalloc(pl.out->ncols, sizeof(*cols));
+		void **gat = xcalloc(pl.out->ncols, sizeof(*gat));
+		size_t *sel = NULL, selcap = 0;
+		int tc = mz_header_find(h, "time"), fcol = mz_header_find(h,
+		    "frame");
+		if (o->trange && tc < 0)
+			die("%s: --time needs a \"time\" column", where);
+		while ((rc = mz_reader_next_block(own, &b, &e)) > 0) {
+			size_t g0 = cb + done, g1 = g0 + b.nrows;
+			size_t ws = g0 > pl.margin ? g0 - pl.margin : 0;
+			size_t we = g1 + pl.margin < total ? g1 + pl.margin :
+			    total, ns = 0;
+			/* Drop rows before ws, load rows up to we. */
+			if (ws > w.start) {
+				size_t dr = ws - w.start;
+				if (dr > w.n)
+					dr = w.n;
+				for (size_t i = 0; i < w.P * (2 * w.K + 1); i++)
+					memmove(w.v[i], w.v[i] + dr,
+					    (w.n - dr) * sizeof(double));
+				w.n -= dr;
+				w.start += dr;
+			}
+			win_grow(&w, pl.nc, we - w.start);
+			while (loaded < we) {
+				size_t i = w.n;
+				if (!cursor_next(&fc))
+					die("%s: rows vanished on a second read",
+					    where);
+				for (size_t k = 0; k < 2 * w.K; k++)
+					w.v[k][i] = fc.v[k];
+				w.v[2 * w.K][i] = fc.id;
+				for (size_t g = 0; g < nother; g++) {
+					struct cursor *c = &oc[g];
+					double **v = w.v + (g + 1) * (2 * w.K + 1);
+					if (c->valid == -1) {
+						size_t q = 0;
+						while (q + 1 < nog[g] &&
+						    pi[och[g][q]].f1 < fc.frame)
+							q++;
+						cursor_open(c, in->path, in->name,
+						    och[g], nog[g], q, pl.bpname,
+						    pl.K);
+						cursor_next(c);
+					}
+					while (c->valid && c->frame < fc.frame)
+						cursor_next(c);
+					for (size_t k = 0; k < 2 * w.K; k++)
+						v[k][i] = c->valid && c->frame ==
+						    fc.frame ? c->v[k] : NAN;
+					v[2 * w.K][i] = c->valid && c->frame ==
+					    fc.frame ? c->id : NAN;
+				}
+				w.n++;
+				loaded++;
+			}
+			derive(&w, &pl, o->heading);
+			compute(&w, &pl, g0 - w.start, g1 - w.start);
+			/* The rows to output. */
+			if (b.nrows > selcap) {
+				selcap = b.nrows;
+				sel = xrealloc(sel, selcap * sizeof(size_t));
+			}
+			for (size_t i = 0; i < b.nrows; i++)
+				if (in_range(o, mz_get_i64(b.cols[fcol],
+				    h->cols[fcol].type, i), tc >= 0 ?
+				    mz_get_f64(b.cols[tc], h->cols[tc].type, i) :
+				    NAN))
+					sel[ns++] = i;
+			for (size_t j = 0; j < pl.out->ncols; j++) {
+				size_t sz = mz_type_size(pl.out->cols[j].type);
+				const char *srcp = pl.src[j] >= 0 ?
+				    b.cols[pl.src[j]] : (const char *)
+				    (w.col[pl.cidx[j]] + (g0 - w.start));
+				if (ns == b.nrows) {
+					cols[j] = srcp;
+					continue;
+				}
+				gat[j] = xrealloc(gat[j], b.nrows * sz + 1);
+				for (size_t i = 0; i < ns; i++)
+					memcpy((char *)gat[j] + i * sz,
+					    srcp + sel[i] * sz, sz);
+				cols[j] = gat[j];
+			}
+			if (ns > 0 && mz_writer_append(wr, ns,
+			    (const void *const *)cols, &e) < 0)
+				die_err(&e);
+			done += b.nrows;
+		}
+		if (rc < 0 || mz_writer_end_part(wr, &e) < 0)
+			die_err(&e);
+		for (size_t j = 0; j < pl.out->ncols; j++)
+			free(gat[j]);
+		free(gat);
+		free(cols);
+		free(sel);
+	}
+
+	for (size_t i = 0; i < w.P * (2 * w.K + 1); i++)
+		free(w.v[i]);
+	for (size_t i = 0; i < w.P * 7; i++)
+		free(w.d[i]);
+	for (size_t i = 0; i < pl.nc; i++)
+		free(w.col[i]);
+	free(w.v);
+	free(w.d);
+	free(w.col);
+	free(w.tmp);
+	free(w.tmp2);
+	cursor_close(&fc);
+	for (size_t g = 0; g < nother; g++) {
+		if (oc[g].valid != -1)
+			cursor_close(&oc[g]);
+		free(och[g]);
+	}
+	free(oc);
+	free(och);
+	free(nog);
+	for (size_t g = 1; g < pl.P; g++)
+		free(pl.oname[g]);
+	free(pl.oname);
+	plan_free(&pl);
+	pool[oslot].busy = 0;
+	free(chain);
+}
+
+/* ---------------------------------------------------------------- main */
+
+/* check_inputs: die unless every named input can be opened for reading. */
+static void
+check_inputs(char *const *paths, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(paths[i], "-") != 0 && access(paths[i], R_OK) != 0)
+			die("%s:", paths[i]);
+}
+
+/* parse_range: "A:B" into *a, *b (integers when integer); usage error
+ * otherwise or when B <= A. */
+static void
+parse_range(const char *s, const char *what, int integer, double *a,
+    double *b)
+{
+	const char *c = strchr(s, ':');
+	char *l;
+
+	if (c == NULL)
+		usage_error("bad %s '%s' (want A:B)", what, s);
+	l = xstrdup(s);
+	l[c - s] = '\0';
+	if (integer) {
+		int64_t x, y;
+		if (mz_parse_i64(l, strlen(l), &x) < 0 ||
+		    mz_parse_i64(c + 1, strlen(c + 1), &y) < 0)
+			usage_error("bad %s '%s' (want integers A:B)", what, s);
+		*a = (double)x;
+		*b = (double)y;
+	} else {
+		*a = parse_double(l, what);
+		*b = parse_double(c + 1, what);
+	}
+	free(l);
+	if (!(*b > *a))
+		usage_error("bad %s '%s' (B must exceed A)", what, s);
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { OPT_FPS = OPT_FIRST_TOOL_OPT, OPT_FRAMES, OPT_FREQS, OPT_OVERLAP,
+		OPT_TIME };
+	static const struct option longopts[] = {
+		{ "anterior", required_argument, NULL, 'a' },
+		{ "bodyparts", required_argument, NULL, 'b' },
+		{ "codec", required_argument, NULL, 'c' },
+		{ "feature", required_argument, NULL, 'F' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "fps", required_argument, NULL, OPT_FPS },
+		{ "frames", required_argument, NULL, OPT_FRAMES },
+		{ "freqs", required_argument, NULL, OPT_FREQS },
+		{ "keep", no_argument, NULL, 'k' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "overlap", required_argument, NULL, OPT_OVERLAP },
+		{ "posterior", required_argument, NULL, 'p' },
+		{ "time", required_argument, NULL, OPT_TIME },
+		MZ_STD_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	static char *stdin_only[] = { "-" };
+	mz_wopts wo = { MZ_CODEC_AUTO, 0, 0 };
+	struct opts o;
+	const char *outpath = NULL, *frames = NULL, *times = NULL,
+	    *freqs = NULL, *overlap = NULL;
+	int c, force = 0;
+	mz_writer *w;
+	cJSON *hopts, *fa;
+	size_t n;
+
+	memset(&o, 0, sizeof(o));
+	o.flo = 0.2;
+	o.fhi = 5;
+	o.nfreq = 25;
+	tool_init("mz-features", SYNOPSIS);
+	while ((c = getopt_long(argc, argv, "a:b:c:F:fhko:p:q", longopts,
+	    NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			o.anterior = optarg;
+			break;
+		case 'b':
+			o.centroid = optarg;
+			break;
+		case 'c':
+			wo.codec = parse_codec(optarg);
+			break;
+		case 'F':
+			o.feat = xrealloc(o.feat, (o.nfeat + 1) *
+			    sizeof(*o.feat));
+			parse_feature(&o.feat[o.nfeat++], optarg);
+			break;
+		case 'f':
+			force = 1;
+			break;
+		case 'k':
+			o.keep = 1;
+			break;
+		case 'o':
+			outpath = optarg;
+			break;
+		case 'p':
+			o.posterior = optarg;
+			break;
+		case OPT_FPS:
+			o.fps = parse_double(optarg, "--fps");
+			if (!(o.fps > 0))
+				usage_error("--fps must be positive");
+			break;
+		case OPT_FRAMES:
+			frames = optarg;
+			break;
+		case OPT_FREQS:
+			freqs = optarg;
+			break;
+		case OPT_OVERLAP:
+			overlap = optarg;
+			break;
+		case OPT_TIME:
+			times = optarg;
+			break;
+		default:
+			tool_stdopt(c);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (o.nfeat == 0)
+		usage_error("no features asked for (give -F)");
+	for (size_t f = 0; f < o.nfeat; f++) {
+		o.heading |= ftab[o.feat[f].t].heading;
+		o.social |= ftab[o.feat[f].t].social;
+		if (o.feat[f].t == F_ACCEL && o.deriv < 2)
+			o.deriv = 2;
+		if ((o.feat[f].t == F_VEL || o.feat[f].t == F_SPEED ||
+		    o.feat[f].t == F_ANGVEL || o.feat[f].t == F_APPROACH) &&
+		    o.deriv < 1)
+			o.deriv = 1;
+	}
+	if (o.heading && (o.anterior == NULL || o.posterior == NULL))
+		usage_error("heading, angvel, bodylength, nn, relori and facing "
+		    "need -a (anterior) and -p (posterior) bodyparts");
+	if (o.anterior)
+		free_list(split_list(o.anterior, &n, "anterior"));
+	if (o.posterior)
+		free_list(split_list(o.posterior, &n, "posterior"));
+	if (o.centroid)
+		free_list(split_list(o.centroid, &n, "bodyparts"));
+	if (frames) {
+		double a, b;
+		parse_range(frames, "--frames", 1, &a, &b);
+		o.frange = 1;
+		o.fa = (int64_t)a;
+		o.fb = (int64_t)b;
+	}
+	if (times) {
+		parse_range(times, "--time", 0, &o.ta, &o.tb);
+		o.trange = 1;
+	}
+	if (freqs) {
+		char *s = xstrdup(freqs), *c1 = strchr(s, ':'), *c2;
+		if (c1 == NULL || (c2 = strchr(c1 + 1, ':')) == NULL)
+			usage_error("bad --freqs '%s' (want lo:hi:n)", freqs);
+		*c1 = *c2 = '\0';
+		o.flo = parse_double(s, "--freqs");
+		o.fhi = parse_double(c1 + 1, "--freqs");
+		o.nfreq = parse_count(c2 + 1, "--freqs");
+		free(s);
+		if (!(o.flo > 0) || o.fhi < o.flo || o.nfreq == 0 ||
+		    (o.nfreq == 1) != (o.fhi == o.flo) || o.nfreq > 1000)
+			usage_error("bad --freqs '%s' (want 0 < lo < hi, 2 <= n "
+			    "<= 1000, or lo:lo:1)", freqs);
+	}
+	if (overlap) {
+		if (strcmp(overlap, "auto") == 0)
+			o.overlap_auto = 1;
+		else
+			o.overlap = parse_count(overlap, "--overlap");
+	}
+	if (argc == 0) {
+		argc = 1;
+		argv = stdin_only;
+	}
+	check_inputs(argv, argc);
+
+	/* The history options, canonical. */
+	hopts = opts_new();
+	if ((fa = cJSON_AddArrayToObject(hopts, "features")) == NULL)
+		die("out of memory");
+	for (size_t f = 0; f < o.nfeat; f++)
+		if (!cJSON_AddItemToArray(fa, cJSON_CreateString(o.feat[f].spec)))
+			die("out of memory");
+	opts_str(hopts, "anterior", o.anterior ? o.anterior : "");
+	opts_str(hopts, "posterior", o.posterior ? o.posterior : "");
+	opts_str(hopts, "bodyparts", o.centroid ? o.centroid : "");
+	if (o.fps > 0)
+		opts_num(hopts, "fps", o.fps);
+	if (o.overlap_auto)
+		opts_str(hopts, "overlap", "auto");
+	else
+		opts_num(hopts, "overlap", (double)o.overlap);
+	if (frames)
+		opts_str(hopts, "frames", frames);
+	if (times)
+		opts_str(hopts, "time", times);
+	opts_num(hopts, "freq_lo", o.flo);
+	opts_num(hopts, "freq_hi", o.fhi);
+	opts_num(hopts, "freq_n", (double)o.nfreq);
+	opts_bool(hopts, "keep", o.keep);
+
+	atexit(spool_remove);
+	w = out_writer(outpath, force, &wo);
+	for (int i = 0; i < argc; i++) {
+		struct input in;
+		struct stat st;
+		in.name = strcmp(argv[i], "-") == 0 ? "<stdin>" : argv[i];
+		in.path = argv[i];
+		if (strcmp(argv[i], "-") == 0)
+			in.path = spool(0, in.name);
+		else if (stat(argv[i], &st) != 0)
+			die("%s:", argv[i]);
+		else if (!S_ISREG(st.st_mode)) {
+			int fd = open(argv[i], O_RDONLY);
+			if (fd < 0)
+				die("%s:", argv[i]);
+			in.path = spool(fd, in.name);
+			close(fd);
+		}
+		in.pi = scan(in.path, in.name, &in.np);
+		for (size_t r0 = 0, r1; r0 < in.np; r0 = r1) {
+			for (r1 = r0 + 1; r1 < in.np && same_run(&in.pi[r0],
+			    &in.pi[r1]); r1++)
+				;
+			for (size_t p = r0; p < r1; p++)
+				do_part(&in, p, r0, r1, w, &o, hopts);
+		}
+		pool_clear();
+		for (size_t p = 0; p < in.np; p++) {
+			free(in.pi[p].group);
+			free(in.pi[p].seq);
+			free(in.pi[p].indiv);
+		}
+		free(in.pi);
+	}
+	for (size_t f = 0; f < o.nfeat; f++)
+		free_list(o.feat[f].arg);
+	free(o.feat);
+	cJSON_Delete(hopts);
+	out_close(w);
+	return 0;
+}
