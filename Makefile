@@ -115,8 +115,13 @@ FUZZTIME = 60
 fuzz: deps
 	scripts/fuzz.sh $(FUZZTIME)
 
+# bench.sh: the stream (cat, zstd, csv, memory) and PCA; then each
+# tool family against the Python code users would otherwise run.
 bench: all
-	scripts/bench.sh
+	MZ_BUILD=$(B) scripts/bench.sh
+	MZ_BUILD=$(B) scripts/bench-filters.sh
+	MZ_BUILD=$(B) scripts/bench-features.sh
+	scripts/bench-arhmm.sh $(B)
 
 lint:
 	mandoc -Tlint -Wwarning man/man1/*.1 man/man5/*.5 man/man7/*.7

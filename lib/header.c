@@ -351,6 +351,23 @@ dup_key(const cJSON *j)
 	return 0;
 }
 
+/*
+ * has_nul_escape: 1 if the JSON text has a \u0000 escape, at which cJSON
+ * would silently cut the string (a column "x\u0000y" would read as "x").
+ */
+static int
+has_nul_escape(const char *s, size_t len)
+{
+	for (size_t i = 0; i + 6 <= len; i++) {
+		if (s[i] != '\\')
+			continue;
+		if (memcmp(s + i + 1, "u0000", 5) == 0)
+			return 1;
+		i++;   /* the escaped character, which may be a backslash */
+	}
+	return 0;
+}
+
 mz_header *
 mz_header_from_json(const char *text, size_t len, const char *where,
     mz_err *err)
@@ -360,7 +377,13 @@ mz_header_from_json(const char *text, size_t len, const char *where,
 	mz_header *h = NULL;
 	size_t i;
 
-	if (memchr(text, '\0', len) != NULL) {
+	/* cJSON skips a UTF-8 byte order mark; mzs(5) forbids one. */
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+		mz_seterr(err, MZ_EFORMAT, "%s: header starts with a byte "
+		    "order mark", where);
+		return NULL;
+	}
+	if (memchr(text, '\0', len) != NULL || has_nul_escape(text, len)) {
 		mz_seterr(err, MZ_EFORMAT, "%s: header contains a NUL byte",
 		    where);
 		return NULL;

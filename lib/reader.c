@@ -510,6 +510,9 @@ read_block(mz_reader *r, mz_block *b, mz_err *err)
 		    "header %zu", (unsigned long long)c, h->ncols);
 		return fail(r, err, MZ_EFORMAT, r->chunkoff, what);
 	}
+	if (c == 0)
+		return fail(r, err, MZ_EFORMAT, r->chunkoff,
+		    "BLCK in a part with no columns");
 	if (rd32(p + 12) != 0)
 		return fail(r, err, MZ_EFORMAT, r->chunkoff,
 		    "BLCK reserved field is not 0");
@@ -542,6 +545,19 @@ read_block(mz_reader *r, mz_block *b, mz_err *err)
 				return fail(r, err, MZ_EFORMAT, r->chunkoff,
 				    "BLCK has nonzero bytes between columns");
 		expect = off + sz;
+		/* A zstd frame that says it holds another size than n x w
+		 * is rejected before anything is allocated for it (a few
+		 * bytes must not make the reader reserve GiBs), and also
+		 * when the column is not wanted. */
+		unsigned long long fcs = codec == 0 ? raw :
+		    ZSTD_getFrameContentSize(p + off, (size_t)sz);
+		if (fcs != ZSTD_CONTENTSIZE_UNKNOWN && fcs != raw) {
+			snprintf(what, sizeof(what), "BLCK column %llu ('%s'): "
+			    "%s", (unsigned long long)j, h->cols[j].name,
+			    fcs == ZSTD_CONTENTSIZE_ERROR ? "not a zstd frame" :
+			    "decompressed size is not rows x type size");
+			return fail(r, err, MZ_EFORMAT, r->chunkoff, what);
+		}
 		if (r->want != NULL && !r->want[j]) {
 			r->cols[j] = NULL;
 			continue;
