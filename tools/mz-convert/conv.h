@@ -17,6 +17,7 @@
 #define MZ_CONVERT_CONV_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "mz.h"
@@ -26,6 +27,14 @@ typedef struct conv_ind {
 	double *x, *y, *z; /* [nframes * nbp]; z is NULL unless dims == 3 */
 	double *p;         /* [nframes * nbp] confidence; 0 where missing;
 	                      sources without one: 1 where present */
+	double *angle;     /* (added) [nframes] heading in radians (TRex
+	                      ANGLE), or NULL; written as column "angle"
+	                      when set.  NULL from conv_seq_add_ind; malloc'd
+	                      by the reader, freed by conv_set_free. */
+	cJSON *meta;       /* (added) extra metadata of this individual's
+	                      part (main puts source_file and source_xxh64
+	                      here), an object or NULL; owned.  NULL from
+	                      conv_seq_add_ind. */
 } conv_ind;
 
 typedef struct conv_seq {
@@ -52,6 +61,9 @@ typedef struct conv_set {
 	size_t nseq;
 	conv_seq *seq;
 	cJSON *meta;       /* extra metadata for every part, or NULL; owned */
+	char xxh64[17];    /* (added) XXH64 of the input file's bytes as 16
+	                      hex digits when the reader computed it (it had
+	                      the bytes in memory anyway), else "" */
 } conv_set;
 
 /* Options that readers honour. */
@@ -60,6 +72,10 @@ typedef struct conv_opts {
 	                      default or the only one */
 	int zero_missing;  /* treat (0, 0) points as missing */
 	double fps;        /* --fps, 0 if not given */
+	const char *prefix_sep; /* (added) DLC CSV: split "B_nose" into
+	                      individual "B" and bodypart "nose" at the
+	                      first occurrence of this separator; NULL:
+	                      no splitting */
 } conv_opts;
 
 /* conv_set_new: an empty set for format (dims 2, units "px"); NULL when
@@ -118,5 +134,98 @@ int conv_read_anipose(const char *, const conv_opts *, conv_set **,
  * (tools/mz-convert/h5*.c)
  */
 const char *conv_h5_detect(const char *path);
+
+/* ------------------------------------------------------------------
+ * Additions (tools/mz-convert/conv.c), compatible with the above.
+ */
+
+/* The name of the one individual of sources that name none (single-animal
+ * DeepLabCut CSV/HDF5, anipose), as DeepLabCut's own NWB export does
+ * (ind1_<bodypart> series), so that twins of one recording agree. */
+#define CONV_SINGLE_NAME "ind1"
+
+/* conv_write_dlc_csv: write the parts of one sequence of the standard
+ * tracks stream r (the one named sequence, or the only one when NULL) as
+ * a DeepLabCut CSV to out: 3 header rows for one individual, 4 for more;
+ * -1 with err set on a bad stream or a write error. (dlc_csv.c) */
+int conv_write_dlc_csv(mz_reader *r, FILE *out, const char *sequence,
+	mz_err *err);
+
+/* conv_set_merge: move the sequences of src into dst: a sequence of src
+ * with the same group and name as one in dst adds its individuals to it
+ * (the frame numbers must then be the same, else -1 with err naming
+ * src_name), others are appended.  dst and src must have the same dims;
+ * src's bodyparts are added to dst's.  src is freed in all cases. */
+int conv_set_merge(conv_set *dst, conv_set *src, const char *src_name,
+	mz_err *err);
+
+/* conv_fail: fill err with MZ_EFORMAT and a printf-style message;
+ * returns -1 (for "return conv_fail(err, ...)"). */
+int conv_fail(mz_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* conv_stem: path's last component without its last extension
+ * ("a/b.c.csv" -> "b.c"), malloc'd; NULL when out of memory. */
+char *conv_stem(const char *path);
+
+/* conv_set_drop_seq: remove sequence i of s (freeing what it owns); later
+ * sequences move down by one. */
+void conv_set_drop_seq(conv_set *s, size_t i);
+
+/* conv_parse_f64: parse s[0..n) as mz_parse_f64 does (decimal, nan,
+ * inf; correctly rounded), faster for the 16-19 digit decimals pose
+ * tools write; 0, or -1 if the text is not a number. */
+int conv_parse_f64(const char *s, size_t n, double *v);
+/* conv_scan_f64: the decimal number that starts at s (before end) into
+ * *v, correctly rounded, *stop just after it; -1 if none starts there
+ * (nan and inf are not scanned). */
+int conv_scan_f64(const char *s, const char *end, double *v,
+	const char **stop);
+
+/* conv_file_xxh64: XXH64 (seed 0) of the bytes of path, as 16 lower-case
+ * hex digits in out (as mz_hash64_hex); -1 with err set on a read error. */
+int conv_file_xxh64(const char *path, char out[17], mz_err *err);
+
+/*
+ * A small CSV reader for the text formats.  The file is read into memory
+ * (and hashed: c->xxh64); conv_csv_row splits the next
+ * non-blank line into fields (RFC 4180 quoting, "" inside quotes, CR LF
+ * or LF).  With c->copy set (the default), every field is copied,
+ * unescaped and NUL-terminated into memory that lives until
+ * conv_csv_close, so pointers may be kept across rows; with c->copy 0,
+ * unquoted fields point into the file's bytes and are NOT NUL-terminated
+ * (use flen), valid until conv_csv_close as well.
+ */
+typedef struct conv_csv_block conv_csv_block;
+typedef struct conv_csv {
+	const char *path;  /* for messages (borrowed) */
+	const char *buf;   /* the file's bytes (owned; "" when empty) */
+	size_t len, pos;
+	size_t line;       /* 1-based line where the current row starts */
+	size_t nextline;   /* line number at pos */
+	char **f;          /* fields of the current row */
+	size_t *flen;      /* their lengths */
+	size_t nf, cap;
+	int copy;          /* copy fields (see above); 1 after open */
+	conv_csv_block *arena; /* copies of fields */
+	size_t nquoted;    /* quoted fields read so far */
+	char xxh64[17];    /* XXH64 of the file's bytes (conv_csv_open) */
+} conv_csv;
+
+/* conv_csv_open: read path into c; -1 with err set if it cannot be. */
+int conv_csv_open(conv_csv *c, const char *path, mz_err *err);
+/* conv_csv_row: the next row in c->f[0..nf): 1, 0 at the end, -1 with err
+ * set (unterminated quote, out of memory). */
+int conv_csv_row(conv_csv *c, mz_err *err);
+/* conv_csv_num: field j of the current row as a number (empty, "nan",
+ * "NaN": NaN); -1 with err naming the line and column (name, if not NULL,
+ * is the column's name) when it is not a number. */
+int conv_csv_num(const conv_csv *c, size_t j, const char *name, double *v,
+	mz_err *err);
+/* conv_csv_close: free c's bytes, fields and copies. */
+void conv_csv_close(conv_csv *c);
+/* conv_csv_done: release a copy of a conv_csv used as a second cursor over
+ * the same bytes (its fields and copies, not the bytes). */
+void conv_csv_done(conv_csv *c);
 
 #endif
