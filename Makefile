@@ -17,7 +17,7 @@ MZCFLAGS = -std=c17 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L \
 MZLIBS   = -lzstd -lxxhash -lcjson -lm -lpthread
 
 # Every tool: tools/NAME.c, man/man1/NAME.1, tests/cli/NAME.t.
-TOOLS = mz-cat mz-info mz-head mz-select mz-filter mz-paste mz-outliers \
+TOOLS = mz-cat mz-convert mz-info mz-head mz-select mz-filter mz-paste mz-outliers \
 	mz-smooth mz-align mz-features mz-pca mz-arhmm mz-eval mz-split
 
 LIBSRC = lib/err.c lib/types.c lib/header.c lib/reader.c lib/writer.c \
@@ -52,7 +52,7 @@ HDF5_LIBS   = $$(pkg-config --libs hdf5)
 LIBS_mz-pca = $(LAPACK_LIBS)
 LIBS_mz-arhmm = $(LAPACK_LIBS)
 CFLAGS_mz-convert = $(HDF5_CFLAGS)
-LIBS_mz-convert = $(HDF5_LIBS) -lzip
+LIBS_mz-convert = $(HDF5_LIBS) -lzip -ldl
 
 # A tool too big for one file keeps its other sources in tools/<tool>/.
 OBJS_mz-convert = $(patsubst %.c,$(B)/%.o,$(wildcard tools/mz-convert/*.c))
@@ -81,7 +81,8 @@ $(B)/tests/tools/%: tests/tools/%.c $(B)/libmz.a lib/mz.h
 	@mkdir -p $(@D)
 	$(CC) $(MZCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libmz.a $(MZLIBS)
 
-TESTTOOLS = $(B)/tests/tools/mzgen $(B)/tests/tools/arhmm-sim
+TESTTOOLS = $(B)/tests/tools/mzgen $(B)/tests/tools/arhmm-sim \
+	$(B)/tests/tools/h5dump-set
 
 # h5dump-set prints what mz-convert's HDF5 readers make of a file.
 H5SET_OBJS = $(patsubst %,$(B)/tools/mz-convert/%.o,conv dlc_h5 sleap nwb \
@@ -122,6 +123,7 @@ bench: all
 	MZ_BUILD=$(B) scripts/bench-filters.sh
 	MZ_BUILD=$(B) scripts/bench-features.sh
 	scripts/bench-arhmm.sh $(B)
+	scripts/bench-convert.sh $(B)
 
 lint:
 	mandoc -Tlint -Wwarning man/man1/*.1 man/man5/*.5 man/man7/*.7

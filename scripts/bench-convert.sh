@@ -1,0 +1,116 @@
+#!/bin/sh
+# bench-convert.sh - mz-convert against what users would otherwise run,
+# side by side on the same files (best of 3 runs, warm cache).
+#
+# usage: scripts/bench-convert.sh [build-dir]   (default: build)
+# BENCH_ROWS (default 200000) frames x BENCH_BP (default 20) bodyparts.
+# BENCH_DIR (default: a temporary directory) holds the generated files.
+#
+# Each section is self-contained (its own files, helpers and output), so
+# that sections for other formats can be appended below.
+set -eu
+B=${1:-build}
+PATH=$PWD/$B/bin:$PATH
+PY=$(scripts/find-python 2>/dev/null || true)
+D=${BENCH_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/mz-bench-convert.XXXXXX")}
+[ -n "${BENCH_DIR:-}" ] || trap 'rm -rf "$D"' EXIT
+ROWS=${BENCH_ROWS:-200000}
+BP=${BENCH_BP:-20}
+
+# best CMD: the best wall-clock seconds of 3 runs of the shell command.
+best() {
+	for _i in 1 2 3; do
+		_t0=$(date +%s.%N)
+		sh -c "$1" > /dev/null
+		_t1=$(date +%s.%N)
+		echo "$_t1 - $_t0" | bc -l
+	done | sort -n | head -1
+}
+row() { printf '%-52s %8.3f s\n' "$1" "$2"; }
+ratio() { printf '%-52s %8.2fx\n' "$1" "$(echo "$2 / $3" | bc -l)"; }
+
+# ----------------------------------------------------------------- DLC CSV
+# A DeepLabCut-style prediction CSV: 3 header rows, frame index, x, y and
+# likelihood per bodypart with full float64 repr digits (as pandas writes
+# DeepLabCut's float64 frames), 1% of points missing (empty cells).
+if [ -z "$PY" ] || ! "$PY" -c 'import pandas' 2>/dev/null; then
+	echo "## DLC CSV: skipped (needs python3 with numpy and pandas)"
+else
+	echo "# files in $D"
+	"$PY" - "$D/dlc.csv" "$ROWS" "$BP" <<'EOF'
+import sys
+import numpy as np, pandas as pd
+path, n, k = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rng = np.random.default_rng(1)
+sc = "DLC_resnet50_benchJan1shuffle1_100000"
+cols = pd.MultiIndex.from_product([[sc], ["bp%d" % j for j in range(k)],
+    ["x", "y", "likelihood"]], names=["scorer", "bodyparts", "coords"])
+v = rng.uniform(0, 1000, (n, 3 * k))
+v[:, 2::3] = rng.uniform(0, 1, (n, k))
+v[rng.uniform(size=v.shape) < 0.01] = np.nan
+pd.DataFrame(v, columns=cols).to_csv(path)
+EOF
+	cat "$D/dlc.csv" > /dev/null
+	MB=$(echo "$(wc -c < "$D/dlc.csv") / 1000000" | bc -l)
+	echo "## DLC CSV -> tracks: $ROWS frames x $BP bodyparts," \
+	    "$(printf %.0f "$MB") MB"
+	# pandas is timed two ways: the whole process (python start-up and
+	# imports included, as for mz-convert) and the read_csv call alone.
+	cat > "$D/pd.py" <<'EOF'
+import sys, time
+import pandas as pd
+best = None
+for _ in range(3):
+    t = time.perf_counter()
+    pd.read_csv(sys.argv[1], header=[0, 1, 2], index_col=0,
+                **({"float_precision": "round_trip"} if sys.argv[2] == "x" else {}))
+    t = time.perf_counter() - t
+    best = t if best is None else min(best, t)
+print(best)
+EOF
+	t_pd=$(best "$PY -c 'import pandas as pd; pd.read_csv(\"$D/dlc.csv\", header=[0, 1, 2], index_col=0)'")
+	t_pdcall=$("$PY" "$D/pd.py" "$D/dlc.csv" -)
+	t_pdx=$("$PY" "$D/pd.py" "$D/dlc.csv" x)
+	t_mz=$(best "mz-convert -c none -o $D/dlc.mzs $D/dlc.csv")
+	t_mzs=$(best "mz-convert -o $D/dlcs.mzs $D/dlc.csv")
+	row "pandas: python process with read_csv" "$t_pd"
+	row "pandas.read_csv(header=[0,1,2]) call alone" "$t_pdcall"
+	row "  ... float_precision=round_trip (exact)" "$t_pdx"
+	row "mz-convert -c none (raw stream file)" "$t_mz"
+	row "mz-convert (default codec: shuffle)" "$t_mzs"
+	ratio "speed-up, processes (raw)" "$t_pd" "$t_mz"
+	ratio "speed-up vs the read_csv call (raw)" "$t_pdcall" "$t_mz"
+	ratio "speed-up vs the read_csv call (shuffle)" "$t_pdcall" "$t_mzs"
+	ratio "speed-up vs exact read_csv call (raw)" "$t_pdx" "$t_mz"
+	echo "## tracks -> DLC CSV (the same data)"
+	t_back=$(best "mz-convert --to dlc-csv -o $D/back.csv $D/dlc.mzs")
+	t_pdw=$(best "$PY -c 'import pandas as pd; d = pd.read_csv(\"$D/dlc.csv\", header=[0, 1, 2], index_col=0); import time; t = time.time(); d.to_csv(\"$D/pd.csv\"); print(time.time() - t)' > $D/pdw.txt")
+	row "mz-convert --to dlc-csv" "$t_back"
+	row "pandas DataFrame.to_csv (write only)" "$(cat "$D/pdw.txt")"
+fi
+
+# ---- DeepLabCut HDF5 (pandas/PyTables) -> standard tracks.  No generator
+# writes pandas HDF5 without PyTables, so this section times the real
+# files of ../shared/data (skipped when absent), absolute figures, and
+# pandas.read_hdf beside them when PyTables is installed.
+H5DATA=${BENCH_DATA:-../shared/data}
+if [ -d "$H5DATA" ]; then
+	echo "DLC HDF5 -> standard tracks (real files, best of 3):"
+	for f in dlc2nwb/m3v1mp4DLC_resnet50_openfieldAug20shuffle1_30000.h5 \
+	    deepof/testDLC_h5_table_madlc.h5; do
+		[ -f "$H5DATA/$f" ] || continue
+		sz=$(wc -c < "$H5DATA/$f")
+		t=$(best "mz-convert -q -o $D/h5.mzs $H5DATA/$f")
+		rows=$(mz-info "$D/h5.mzs" | awk '$1 == "rows:" { print $2 }')
+		row "mz-convert $(basename "$f")" "$t"
+		printf '%-52s %8.1f MB/s %10.0f rows/s\n' "" \
+		    "$(echo "$sz / $t / 1000000" | bc -l)" \
+		    "$(echo "$rows / $t" | bc -l)"
+		if [ -n "$PY" ] && "$PY" -c 'import tables' 2>/dev/null; then
+			t_pd=$(best "$PY -c 'import pandas as pd; pd.read_hdf(\"$H5DATA/$f\")'")
+			row "pandas.read_hdf (with interpreter start)" "$t_pd"
+		else
+			echo "    (pandas.read_hdf: PyTables not installed)"
+		fi
+	done
+fi
