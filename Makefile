@@ -18,7 +18,8 @@ MZLIBS   = -lzstd -lxxhash -lcjson -lm -lpthread
 
 # Every tool: tools/NAME.c, man/man1/NAME.1, tests/cli/NAME.t.
 TOOLS = mz-cat mz-convert mz-info mz-head mz-select mz-filter mz-paste mz-outliers \
-	mz-smooth mz-align mz-features mz-pca mz-arhmm mz-eval mz-split
+	mz-smooth mz-align mz-features mz-pca mz-arhmm mz-syllables mz-eval mz-split \
+	mz-simulate
 
 LIBSRC = lib/err.c lib/types.c lib/header.c lib/reader.c lib/writer.c \
 	lib/shuffle.c lib/util.c lib/prefetch.c
@@ -51,6 +52,9 @@ HDF5_CFLAGS = $$(pkg-config --cflags hdf5)
 HDF5_LIBS   = $$(pkg-config --libs hdf5)
 LIBS_mz-pca = $(LAPACK_LIBS)
 LIBS_mz-arhmm = $(LAPACK_LIBS)
+LIBS_mz-simulate = $(LAPACK_LIBS)
+CFLAGS_mz-syllables = $(HDF5_CFLAGS)
+LIBS_mz-syllables = $(HDF5_LIBS)
 CFLAGS_mz-convert = $(HDF5_CFLAGS)
 LIBS_mz-convert = $(HDF5_LIBS) -lzip -ldl
 
@@ -112,6 +116,12 @@ check-asan: deps
 		UBSAN_OPTIONS=print_stacktrace=1 prove --exec '' -j2 \
 		$(patsubst $(B)/%,build-asan/%,$(UNITS)) tests/cli/*.t
 
+# The README's demo: dependencies, build, the main pipeline on simulated
+# data, a summary.
+demo: deps
+	$(MAKE) all
+	MZ_BUILD=$(B) scripts/demo.sh
+
 FUZZTIME = 60
 fuzz: deps
 	scripts/fuzz.sh $(FUZZTIME)
@@ -148,4 +158,4 @@ install: all
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: all tests deps check check-asan fuzz bench lint install clean
+.PHONY: all tests deps check check-asan demo fuzz bench lint install clean

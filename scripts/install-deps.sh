@@ -10,7 +10,7 @@ PKGS="build-essential pkg-config libzstd-dev libxxhash-dev libcjson-dev
 libcsv-dev libyaml-dev liblapacke-dev libopenblas-dev libhdf5-dev libzip-dev
 libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
 perl mandoc zstd clang libclang-rt-14-dev python3 python3-numpy
-python3-pandas python3-scipy python3-sklearn python3-zstandard hyperfine hdf5-tools"
+python3-pandas python3-scipy python3-sklearn python3-zstandard hyperfine hdf5-tools python3-h5py"
 
 missing=""
 for p in $PKGS; do
