@@ -211,6 +211,27 @@ finish_stdout(void)
 	}
 }
 
+void
+check_inputs(char *const *paths, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(paths[i], "-") != 0 && access(paths[i], R_OK) != 0)
+			die("%s:", paths[i]);
+}
+
+uint64_t
+input_size(char *const *paths, int n)
+{
+	uint64_t total = 0;
+	struct stat st;
+
+	for (int i = 0; i < n; i++)
+		if (strcmp(paths[i], "-") != 0 && stat(paths[i], &st) == 0 &&
+		    S_ISREG(st.st_mode))
+			total += (uint64_t)st.st_size;
+	return total;
+}
+
 int
 parse_codec(const char *s)
 {

@@ -70,6 +70,14 @@ void out_close(mz_writer *w);
  * write failed (full disk, closed pipe): call before exit 0. */
 void finish_stdout(void);
 
+/* check_inputs: die unless every named input (other than "-") can be
+ * opened for reading, so that a bad name fails before any output. */
+void check_inputs(char *const *paths, int n);
+
+/* input_size: the total size in bytes of the named inputs that are
+ * regular files (for a progress bar's total; 0 if none). */
+uint64_t input_size(char *const *paths, int n);
+
 /* parse_codec: "none"|"raw", "zstd", "shuffle", "auto" -> MZ_CODEC_*;
  * usage error otherwise. */
 int parse_codec(const char *s);

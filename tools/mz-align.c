@@ -530,16 +530,6 @@ align_part(mz_reader *r, mz_writer *w, const struct opts *o,
 	plan_free(&pl);
 }
 
-/* check_inputs: die unless every named input can be opened for reading,
- * so that a bad name fails before any output. */
-static void
-check_inputs(char *const *paths, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (strcmp(paths[i], "-") != 0 && access(paths[i], R_OK) != 0)
-			die("%s:", paths[i]);
-}
-
 /* names_opt: the history value of a bodypart list option (null: all or
  * none, as the option's default says). */
 static void

@@ -1706,16 +1706,6 @@ read_part(mz_reader *r, struct colsel *cs, int L, int K, int marginals,
 	free(want);
 }
 
-/* check_inputs: die unless every named input can be opened for reading,
- * so that a bad name fails before any output. */
-static void
-check_inputs(char *const *paths, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (strcmp(paths[i], "-") != 0 && access(paths[i], R_OK) != 0)
-			die("%s:", paths[i]);
-}
-
 /* A data summary, recorded in models and compared on --resume. */
 struct datasum {
 	cJSON *parts;             /* [{rows, processing, sequence}] */

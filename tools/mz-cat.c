@@ -1982,16 +1982,6 @@ add_meta_file(const char *path)
 	free(in.text);
 }
 
-/* check_inputs: die unless every named input can be opened for reading,
- * so that a bad name fails before any output. */
-static void
-check_inputs(char *const *paths, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (strcmp(paths[i], "-") != 0 && access(paths[i], R_OK) != 0)
-			die("%s:", paths[i]);
-}
-
 enum {
 	O_CSV = OPT_FIRST_TOOL_OPT, O_TSV, O_JSONL, O_FROM, O_META_FILE,
 	O_SPLIT, O_NAN, O_NO_HEADER, O_HEADER_PER_PART, O_PART_COLUMNS

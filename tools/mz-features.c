@@ -1573,15 +1573,6 @@ do_part(const struct input *in, size_t p, size_t r0, size_t r1,
 
 /* ---------------------------------------------------------------- main */
 
-/* check_inputs: die unless every named input can be opened for reading. */
-static void
-check_inputs(char *const *paths, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (strcmp(paths[i], "-") != 0 && access(paths[i], R_OK) != 0)
-			die("%s:", paths[i]);
-}
-
 /* parse_range: "A:B" into *a, *b (integers when integer); usage error
  * otherwise or when B <= A. */
 static void

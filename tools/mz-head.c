@@ -65,16 +65,6 @@ opt_limit(cJSON *opts, const char *key, int given, uint64_t n)
 		die("out of memory");
 }
 
-/* check_inputs: die unless every named input can be opened for reading,
- * so that a bad name fails before any output. */
-static void
-check_inputs(char *const *paths, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (strcmp(paths[i], "-") != 0 && access(paths[i], R_OK) != 0)
-			die("%s:", paths[i]);
-}
-
 int
 main(int argc, char **argv)
 {

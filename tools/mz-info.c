@@ -904,21 +904,6 @@ put_summary(FILE *f, const struct info *in, int all, int history)
 		put_history(f, in);
 }
 
-/* input_size: the total size of the regular files among paths (for the
- * progress bar); pipes count 0. */
-static uint64_t
-input_size(char *const *paths, int n)
-{
-	uint64_t total = 0;
-	struct stat st;
-
-	for (int i = 0; i < n; i++)
-		if (strcmp(paths[i], "-") != 0 && stat(paths[i], &st) == 0 &&
-		    S_ISREG(st.st_mode))
-			total += (uint64_t)st.st_size;
-	return total;
-}
-
 int
 main(int argc, char **argv)
 {

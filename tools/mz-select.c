@@ -394,31 +394,6 @@ opts_list(cJSON *opts, const char *key, const struct list *l,
 	}
 }
 
-/* input_size: the total size of the regular files among paths (for the
- * progress bar); pipes count 0. */
-static uint64_t
-input_size(char *const *paths, int n)
-{
-	uint64_t total = 0;
-	struct stat st;
-
-	for (int i = 0; i < n; i++)
-		if (strcmp(paths[i], "-") != 0 && stat(paths[i], &st) == 0 &&
-		    S_ISREG(st.st_mode))
-			total += (uint64_t)st.st_size;
-	return total;
-}
-
-/* check_inputs: die unless every named input can be opened for reading,
- * so that a bad name fails before any output. */
-static void
-check_inputs(char *const *paths, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (strcmp(paths[i], "-") != 0 && access(paths[i], R_OK) != 0)
-			die("%s:", paths[i]);
-}
-
 int
 main(int argc, char **argv)
 {

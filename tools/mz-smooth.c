@@ -709,16 +709,6 @@ smooth_part(mz_reader *r, mz_writer *wr, const struct opts *o,
 	part_free(&p);
 }
 
-/* check_inputs: die unless every named input can be opened for reading,
- * so that a bad name fails before any output. */
-static void
-check_inputs(char *const *paths, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (strcmp(paths[i], "-") != 0 && access(paths[i], R_OK) != 0)
-			die("%s:", paths[i]);
-}
-
 /*
  * parse_window: a window of N frames (a positive odd integer) or Ns
  * seconds (a positive number followed by 's') into o; usage error

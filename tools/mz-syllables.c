@@ -1369,16 +1369,6 @@ opt_name(const struct option *lo, int c)
 	return buf;
 }
 
-/* check_inputs: die unless every named input can be opened, so that a
- * bad name fails before any output. */
-static void
-check_inputs(char *const *paths, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (strcmp(paths[i], "-") != 0 && access(paths[i], R_OK) != 0)
-			die("%s:", paths[i]);
-}
-
 int
 main(int argc, char **argv)
 {
