@@ -7,7 +7,7 @@
 #                             CMD exits STATUS, writes nothing to stdout,
 #                             and its stderr matches REGEX
 #   t_skip_all REASON         skip the whole file
-#   t_done                    print the plan; exit 1 if anything failed
+#   t_done                    print the plan and exit: 1 if anything failed
 #
 # $T is a fresh scratch directory (removed at exit) and the current one;
 # $MZ_BUILD/bin (default build/bin) and the test tools are on PATH;
@@ -96,5 +96,6 @@ t_skip_all() {
 
 t_done() {
 	echo "1..$_n"
-	[ $_failed -eq 0 ]
+	[ $_failed -eq 0 ] && exit 0
+	exit 1
 }

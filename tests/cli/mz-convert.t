@@ -776,6 +776,9 @@ t_fails "--sequence with several sequences in one input" 1 \
     "--sequence names one sequence, but the input holds 2" \
     mz-convert --sequence x -o bad.mzs CollectedData_New.csv
 
+t_fails "--video: not a video" 1 "pred.csv: .*" \
+    mz-convert --video pred.csv -o bad.mzs pred.csv
+
 # ------------------------------------------------------------ real data
 if [ -z "$DATA" ]; then
 	t_skip "real files" "\$DATA (../shared/data) is absent"
@@ -872,6 +875,4 @@ if [ -n "$PY" ]; then
 	t_is "real: --video: fps 30, fps_source video" "30 video" \
 	    "$(chk meta vid.mzs '"%g %s" % (P[0].meta["fps"], P[0].meta["fps_source"])')"
 fi
-t_fails "--video: not a video" 1 "pred.csv: .*" \
-    mz-convert --video pred.csv -o bad.mzs pred.csv
 t_done
