@@ -1,5 +1,9 @@
 /* common.c - shared tool code: messages, usage, output, progress. */
+#define _GNU_SOURCE  /* renameat2 */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,6 +234,158 @@ input_size(char *const *paths, int n)
 		    S_ISREG(st.st_mode))
 			total += (uint64_t)st.st_size;
 	return total;
+}
+
+char *
+path_join(const char *dir, const char *name)
+{
+	size_t a = strlen(dir), b = strlen(name);
+	char *p = xmalloc(a + b + 2);
+
+	memcpy(p, dir, a);
+	p[a] = '/';
+	memcpy(p + a + 1, name, b + 1);
+	return p;
+}
+
+void
+trim_slashes(char *path)
+{
+	size_t n = strlen(path);
+
+	while (n > 1 && path[n - 1] == '/')
+		path[--n] = '\0';
+}
+
+static struct {
+	const char *dir;            /* the final name */
+	char *tmp;                  /* the directory being written, or NULL */
+	const char *const *files;   /* every name a model holds */
+} model;
+
+/* remove_model_dir: remove the model files dir holds, then dir; returns
+ * rmdir's result (nonzero if other files are left). */
+static int
+remove_model_dir(const char *dir)
+{
+	for (size_t k = 0; model.files[k] != NULL; k++) {
+		char *p = path_join(dir, model.files[k]);
+		unlink(p);
+		free(p);
+	}
+	return rmdir(dir);
+}
+
+/* remove_model_tmp: atexit handler; removes the model directory a run that
+ * dies was writing. */
+static void
+remove_model_tmp(void)
+{
+	if (model.tmp != NULL)
+		remove_model_dir(model.tmp);
+	free(model.tmp);
+	model.tmp = NULL;
+}
+
+void
+model_dir_check(const char *dir)
+{
+	struct stat sb;
+	struct dirent *e;
+	char *p;
+	DIR *dp;
+	int empty = 1;
+
+	if (stat(dir, &sb) != 0)
+		return;
+	if (!S_ISDIR(sb.st_mode))
+		die("%s: exists and is not a directory", dir);
+	p = path_join(dir, "_SUCCESS");
+	if (access(p, F_OK) == 0) {
+		free(p);
+		return;
+	}
+	free(p);
+	if ((dp = opendir(dir)) == NULL)
+		die("%s:", dir);
+	while (empty && (e = readdir(dp)) != NULL)
+		empty = strcmp(e->d_name, ".") == 0 ||
+		    strcmp(e->d_name, "..") == 0;
+	closedir(dp);
+	if (!empty)
+		die("%s: not replacing a directory that holds no %s model "
+		    "(no _SUCCESS)", dir, prog);
+}
+
+void
+model_dir_begin(const char *dir, const char *const *files)
+{
+	static int registered;
+	const char *slash = strrchr(dir, '/');
+	size_t dl = slash ? (size_t)(slash - dir) + 1 : 0;
+	char *t = xmalloc(strlen(dir) + 16);
+	mode_t mask = umask(022);
+
+	umask(mask);
+	memcpy(t, dir, dl);
+	sprintf(t + dl, ".%s.XXXXXX", dir + dl);
+	if (mkdtemp(t) == NULL)
+		die("%s: cannot create a temporary directory beside it:", dir);
+	model.dir = dir;
+	model.tmp = t;
+	model.files = files;
+	if (!registered) {
+		atexit(remove_model_tmp);
+		registered = 1;
+	}
+	if (chmod(t, 0777 & ~mask) != 0)
+		die("%s:", t);
+}
+
+void
+model_dir_write(const char *name, const void *buf, size_t len)
+{
+	char *p = path_join(model.tmp, name);
+	int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	const char *c = buf;
+
+	if (fd < 0)
+		die("%s/%s:", model.dir, name);
+	while (len > 0) {
+		ssize_t k = write(fd, c, len);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			die("%s/%s:", model.dir, name);
+		c += k;
+		len -= (size_t)k;
+	}
+	if (fsync(fd) != 0 || close(fd) != 0)
+		die("%s/%s:", model.dir, name);
+	free(p);
+}
+
+void
+model_dir_commit(void)
+{
+	struct stat sb;
+
+	model_dir_write("_SUCCESS", "", 0);
+	if (stat(model.dir, &sb) != 0) {
+		if (rename(model.tmp, model.dir) != 0)
+			die("%s:", model.dir);
+	} else {
+		if (renameat2(AT_FDCWD, model.tmp, AT_FDCWD, model.dir,
+		    RENAME_EXCHANGE) != 0)
+			die("%s: cannot replace it:", model.dir);
+		/* model.tmp now holds the replaced model. */
+		if (remove_model_dir(model.tmp) != 0 && !quiet)
+			warnx_("warning: %s: the replaced model's directory "
+			    "holds other files; left as %s", model.dir,
+			    model.tmp);
+	}
+	free(model.tmp);
+	model.tmp = NULL;
 }
 
 int

@@ -78,6 +78,28 @@ void check_inputs(char *const *paths, int n);
  * regular files (for a progress bar's total; 0 if none). */
 uint64_t input_size(char *const *paths, int n);
 
+/* path_join: "dir/name", malloc'd.  trim_slashes: remove the trailing
+ * slashes of path in place (but keep "/"). */
+char *path_join(const char *dir, const char *name);
+void trim_slashes(char *path);
+
+/*
+ * Model directories (DESIGN.md, "Models and runs"), one at a time:
+ * model_dir_check(dir) dies unless dir is absent, an empty directory or a
+ * complete model of any kind (it has _SUCCESS): what a fit may replace.
+ * model_dir_begin(dir, files) creates a temporary directory beside dir;
+ * files (NULL-terminated) names every file a model of this tool holds, for
+ * removing the temporary directory if the tool dies, and a model it
+ * replaces.  model_dir_write puts one file into it (synced).
+ * model_dir_commit writes _SUCCESS last and moves the directory into place:
+ * a rename, or an atomic exchange with what is there, which is then
+ * removed.  All die with a message naming dir on failure.
+ */
+void model_dir_check(const char *dir);
+void model_dir_begin(const char *dir, const char *const *files);
+void model_dir_write(const char *name, const void *buf, size_t len);
+void model_dir_commit(void);
+
 /* parse_codec: "none"|"raw", "zstd", "shuffle", "auto" -> MZ_CODEC_*;
  * usage error otherwise. */
 int parse_codec(const char *s);

@@ -69,25 +69,11 @@ enum { OPT_ALPHA = OPT_FIRST_TOOL_OPT, OPT_CHECKPOINT, OPT_CODEC,
 /* Random stream tags: stream = sweep << 40 | tag << 32 | index. */
 enum { TAG_TRANS = 1, TAG_AR = 2, TAG_Z = 3, TAG_APPLY = 4 };
 
-/* The files of a model directory; _SUCCESS is written last. */
 static const char *const model_files[] = { "model.json", "beta.f64",
-	"pi.f64", "Ab.f64", "Q.f64", "z.i32", "history.csv", "_SUCCESS" };
-#define NMODEL_FILES (sizeof(model_files) / sizeof(model_files[0]))
+	"pi.f64", "Ab.f64", "Q.f64", "z.i32", "history.csv", "_SUCCESS",
+	NULL };
 
 /* ------------------------------------------------------------ helpers */
-
-/* path_join: "dir/name", malloc'd. */
-static char *
-path_join(const char *dir, const char *name)
-{
-	size_t a = strlen(dir), b = strlen(name);
-	char *p = xmalloc(a + b + 2);
-
-	memcpy(p, dir, a);
-	p[a] = '/';
-	memcpy(p + a + 1, name, b + 1);
-	return p;
-}
 
 /* now_s: a monotonic clock in seconds. */
 static double
@@ -1775,139 +1761,6 @@ read_inputs(struct fit *f, struct colsel *cs, char **files, int nfiles,
 
 /* ------------------------------------------------------------ models */
 
-static char *tmpdir;            /* the model being written, or NULL */
-
-/* remove_model_dir: remove the files a model directory holds, then the
- * directory; returns rmdir's result. */
-static int
-remove_model_dir(const char *dir)
-{
-	for (size_t k = 0; k < NMODEL_FILES; k++) {
-		char *p = path_join(dir, model_files[k]);
-		unlink(p);
-		free(p);
-	}
-	return rmdir(dir);
-}
-
-/* remove_tmpdir: atexit handler; removes the model a run that dies was
- * writing. */
-static void
-remove_tmpdir(void)
-{
-	if (tmpdir)
-		remove_model_dir(tmpdir);
-	tmpdir = NULL;
-}
-
-/* write_file: create dir/name holding len bytes at buf and sync it; dies
- * naming shown (the final path) on failure. */
-static void
-write_file(const char *dir, const char *name, const void *buf, size_t len,
-    const char *shown)
-{
-	char *p = path_join(dir, name);
-	int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-	const char *c = buf;
-
-	if (fd < 0)
-		die("%s/%s:", shown, name);
-	while (len > 0) {
-		ssize_t k = write(fd, c, len);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			die("%s/%s:", shown, name);
-		c += k;
-		len -= (size_t)k;
-	}
-	if (fsync(fd) != 0 || close(fd) != 0)
-		die("%s/%s:", shown, name);
-	free(p);
-}
-
-/* check_output_dir: die unless dir is absent, an empty directory or a
- * model directory (with _SUCCESS): what a fit may replace. */
-static void
-check_output_dir(const char *dir)
-{
-	struct stat sb;
-	struct dirent *e;
-	char *p;
-	DIR *dp;
-	int empty = 1;
-
-	if (stat(dir, &sb) != 0)
-		return;
-	if (!S_ISDIR(sb.st_mode))
-		die("%s: exists and is not a directory", dir);
-	p = path_join(dir, "_SUCCESS");
-	if (access(p, F_OK) == 0) {
-		free(p);
-		return;
-	}
-	free(p);
-	if ((dp = opendir(dir)) == NULL)
-		die("%s:", dir);
-	while (empty && (e = readdir(dp)) != NULL)
-		empty = strcmp(e->d_name, ".") == 0 ||
-		    strcmp(e->d_name, "..") == 0;
-	closedir(dp);
-	if (!empty)
-		die("%s: not replacing a directory that holds no mz-arhmm "
-		    "model (no _SUCCESS)", dir);
-}
-
-/* publish_dir: move the complete temporary directory tmp to dir: by a
- * rename when dir does not exist, else by an atomic exchange with the
- * model (or empty directory) there, whose files are then removed. */
-static void
-publish_dir(const char *tmp, const char *dir)
-{
-	struct stat sb;
-
-	if (stat(dir, &sb) != 0) {
-		if (rename(tmp, dir) != 0)
-			die("%s:", dir);
-		return;
-	}
-	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_EXCHANGE) != 0)
-		die("%s: cannot replace it:", dir);
-	if (remove_model_dir(tmp) != 0 && !quiet)
-		warnx_("warning: %s: the replaced model's directory holds "
-		    "other files; left as %s", dir, tmp);
-}
-
-/* tmp_beside: a new empty directory beside path (same parent), made
- * with mkdtemp and given the usual permissions; malloc'd name. */
-static char *
-tmp_beside(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	size_t dl = slash ? (size_t)(slash - path) + 1 : 0;
-	char *t = xmalloc(strlen(path) + 16);
-	mode_t mask = umask(022);
-
-	umask(mask);
-	memcpy(t, path, dl);
-	sprintf(t + dl, ".%s.XXXXXX", path + dl);
-	if (mkdtemp(t) == NULL)
-		die("%s: cannot create a temporary directory beside it:", path);
-	if (chmod(t, 0777 & ~mask) != 0)
-		die("%s:", t);
-	return t;
-}
-
-/* trim_slashes: remove the trailing slashes of path (but keep "/"). */
-static void
-trim_slashes(char *path)
-{
-	size_t n = strlen(path);
-
-	while (n > 1 && path[n - 1] == '/')
-		path[--n] = '\0';
-}
-
 /* scatter_params: dst[map[k]] = src[k] for every state-indexed array
  * (pi: dst[map[i]][map[j]] = src[i][j]). */
 static void
@@ -2023,7 +1876,7 @@ model_write(const struct fit *f, const struct colsel *cs,
 	char *text, *csv;
 	size_t shape[3], pos = 0;
 
-	check_output_dir(dir);
+	model_dir_check(dir);
 	reindex(f->onsets, f->frames, hp->K, perm, inv);
 	params_alloc(&q, hp);
 	scatter_params(hp, &f->p, &q, inv);
@@ -2104,18 +1957,15 @@ model_write(const struct fit *f, const struct colsel *cs,
 	mz_hash64_hex(text, strlen(text), hash);
 	csv = history_csv(f);
 
-	tmpdir = tmp_beside(dir);
-	write_file(tmpdir, "model.json", text, strlen(text), dir);
-	write_file(tmpdir, "beta.f64", q.beta, K * 8, dir);
-	write_file(tmpdir, "pi.f64", q.pi, K * K * 8, dir);
-	write_file(tmpdir, "Ab.f64", q.Ab, K * D * P * 8, dir);
-	write_file(tmpdir, "Q.f64", q.Q, K * D * D * 8, dir);
-	write_file(tmpdir, "z.i32", z, f->nframes * 4, dir);
-	write_file(tmpdir, "history.csv", csv, strlen(csv), dir);
-	write_file(tmpdir, "_SUCCESS", "", 0, dir);
-	publish_dir(tmpdir, dir);
-	free(tmpdir);
-	tmpdir = NULL;
+	model_dir_begin(dir, model_files);
+	model_dir_write("model.json", text, strlen(text));
+	model_dir_write("beta.f64", q.beta, K * 8);
+	model_dir_write("pi.f64", q.pi, K * K * 8);
+	model_dir_write("Ab.f64", q.Ab, K * D * P * 8);
+	model_dir_write("Q.f64", q.Q, K * D * D * 8);
+	model_dir_write("z.i32", z, f->nframes * 4);
+	model_dir_write("history.csv", csv, strlen(csv));
+	model_dir_commit();
 	free(text);
 	free(csv);
 	cJSON_Delete(doc);
@@ -2827,11 +2677,11 @@ cmd_fit(int argc, char **argv)
 			o.tmin *= fps / 1000;
 			o.tmax *= fps / 1000;
 		}
-		check_output_dir(o.out);
+		model_dir_check(o.out);
 		kappa_search(&f, &o);
 		model_write(&f, &o.cs, &ds, o.sweeps, o.out, hash);
 	} else {
-		check_output_dir(o.out);
+		model_dir_check(o.out);
 		fit_init(&f);
 		show_sweep(&f, o.sweeps, 0, o.verbose);
 		fit_run(&f, &o, &ds, o.sweeps, hash);
@@ -3360,7 +3210,6 @@ main(int argc, char **argv)
 
 	tool_init("mz-arhmm", SYNOPSIS);
 	openblas_set_num_threads(1);
-	atexit(remove_tmpdir);
 	if (argc < 2)
 		usage_error("no command (want fit or apply)");
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)

@@ -51,25 +51,10 @@ enum { OPT_CODEC = OPT_FIRST_TOOL_OPT, OPT_CONF, OPT_MAXFRAMES, OPT_SEED,
 #define SHARD_KIND "mz-pca partial"
 #define FORMAT 1
 
-/* The files of a model directory; _SUCCESS is written last. */
 static const char *const model_files[] = { "model.json", "components.f64",
-	"mean.f64", "_SUCCESS" };
-#define NMODEL_FILES (sizeof(model_files) / sizeof(model_files[0]))
+	"mean.f64", "_SUCCESS", NULL };
 
 /* ------------------------------------------------------------ helpers */
-
-/* path_join: "dir/name", malloc'd. */
-static char *
-path_join(const char *dir, const char *name)
-{
-	size_t a = strlen(dir), b = strlen(name);
-	char *p = xmalloc(a + b + 2);
-
-	memcpy(p, dir, a);
-	p[a] = '/';
-	memcpy(p + a + 1, name, b + 1);
-	return p;
-}
 
 /* A comma-separated list of column names or fnmatch(3) patterns. */
 struct patlist {
@@ -1209,141 +1194,6 @@ array_info(const double *v, size_t rows, size_t cols)
 	return o;
 }
 
-static char *tmpdir;            /* the model being written, or NULL */
-
-/* remove_model_dir: remove the files a model directory holds, then the
- * directory; returns rmdir's result. */
-static int
-remove_model_dir(const char *dir)
-{
-	for (size_t k = 0; k < NMODEL_FILES; k++) {
-		char *p = path_join(dir, model_files[k]);
-		unlink(p);
-		free(p);
-	}
-	return rmdir(dir);
-}
-
-/* remove_tmpdir: atexit handler; removes the model a run that dies was
- * writing. */
-static void
-remove_tmpdir(void)
-{
-	if (tmpdir)
-		remove_model_dir(tmpdir);
-	tmpdir = NULL;
-}
-
-/* write_file: create dir/name holding len bytes at buf and sync it; dies
- * naming shown (the final path) on failure. */
-static void
-write_file(const char *dir, const char *name, const void *buf, size_t len,
-    const char *shown)
-{
-	char *p = path_join(dir, name);
-	int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-	const char *c = buf;
-
-	if (fd < 0)
-		die("%s/%s:", shown, name);
-	while (len > 0) {
-		ssize_t k = write(fd, c, len);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			die("%s/%s:", shown, name);
-		c += k;
-		len -= (size_t)k;
-	}
-	if (fsync(fd) != 0 || close(fd) != 0)
-		die("%s/%s:", shown, name);
-	free(p);
-}
-
-/* check_output_dir: die unless dir is absent, an empty directory or a
- * model directory (with _SUCCESS): what a fit may replace. */
-static void
-check_output_dir(const char *dir)
-{
-	struct stat sb;
-	struct dirent *e;
-	char *p;
-	DIR *dp;
-	int empty = 1;
-
-	if (stat(dir, &sb) != 0)
-		return;
-	if (!S_ISDIR(sb.st_mode))
-		die("%s: exists and is not a directory", dir);
-	p = path_join(dir, "_SUCCESS");
-	if (access(p, F_OK) == 0) {
-		free(p);
-		return;
-	}
-	free(p);
-	if ((dp = opendir(dir)) == NULL)
-		die("%s:", dir);
-	while (empty && (e = readdir(dp)) != NULL)
-		empty = strcmp(e->d_name, ".") == 0 ||
-		    strcmp(e->d_name, "..") == 0;
-	closedir(dp);
-	if (!empty)
-		die("%s: not replacing a directory that holds no mz-pca model "
-		    "(no _SUCCESS)", dir);
-}
-
-/*
- * publish_dir: move the complete temporary directory tmp to dir: by a
- * rename when dir does not exist, else by an atomic exchange with the
- * model (or empty directory) there, whose files are then removed.
- */
-static void
-publish_dir(const char *tmp, const char *dir)
-{
-	struct stat sb;
-
-	if (stat(dir, &sb) != 0) {
-		if (rename(tmp, dir) != 0)
-			die("%s:", dir);
-		return;
-	}
-	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_EXCHANGE) != 0)
-		die("%s: cannot replace it:", dir);
-	if (remove_model_dir(tmp) != 0 && !quiet)
-		warnx_("warning: %s: the replaced model's directory holds "
-		    "other files; left as %s", dir, tmp);
-}
-
-/* trim_slashes: remove the trailing slashes of path (but keep "/"). */
-static void
-trim_slashes(char *path)
-{
-	size_t n = strlen(path);
-
-	while (n > 1 && path[n - 1] == '/')
-		path[--n] = '\0';
-}
-
-/* tmp_beside: a new empty directory beside path (same parent), made
- * with mkdtemp and given the usual permissions; malloc'd name. */
-static char *
-tmp_beside(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	size_t dl = slash ? (size_t)(slash - path) + 1 : 0;
-	char *t = xmalloc(strlen(path) + 16);
-	mode_t mask = umask(022);
-
-	umask(mask);
-	memcpy(t, path, dl);
-	sprintf(t + dl, ".%s.XXXXXX", path + dl);
-	if (mkdtemp(t) == NULL)
-		die("%s: cannot create a temporary directory beside it:", path);
-	if (chmod(t, 0777 & ~mask) != 0)
-		die("%s:", t);
-	return t;
-}
-
 /*
  * model_write: finish a fit (s: columns, counts and statistics; opts: the
  * options to record, taken over; shards: shards merged, 0 for a fit) and
@@ -1364,7 +1214,7 @@ model_write(const struct scan *s, cJSON *opts, unsigned shards,
 	cJSON *doc = opts_new(), *arrays = opts_new();
 	char *text;
 
-	check_output_dir(dir);
+	model_dir_check(dir);
 	eigen(&s->st, eig, comp);
 	for (size_t k = 0; k < d; k++)
 		total += eig[k];
@@ -1403,14 +1253,11 @@ model_write(const struct scan *s, cJSON *opts, unsigned shards,
 	text = xrealloc(text, strlen(text) + 2);
 	strcat(text, "\n");
 
-	tmpdir = tmp_beside(dir);
-	write_file(tmpdir, "model.json", text, strlen(text), dir);
-	write_file(tmpdir, "components.f64", comp, d * d * sizeof(double), dir);
-	write_file(tmpdir, "mean.f64", s->st.mean, d * sizeof(double), dir);
-	write_file(tmpdir, "_SUCCESS", "", 0, dir);
-	publish_dir(tmpdir, dir);
-	free(tmpdir);
-	tmpdir = NULL;
+	model_dir_begin(dir, model_files);
+	model_dir_write("model.json", text, strlen(text));
+	model_dir_write("components.f64", comp, d * d * sizeof(double));
+	model_dir_write("mean.f64", s->st.mean, d * sizeof(double));
+	model_dir_commit();
 	free(text);
 	cJSON_Delete(doc);
 	free(eig);
@@ -1500,7 +1347,7 @@ cmd_fit(int argc, char **argv)
 	if (f.out == NULL)
 		usage_error("fit needs -o dir");
 	trim_slashes(f.out);
-	check_output_dir(f.out);
+	model_dir_check(f.out);
 	f.s.label = "mz-pca fit";
 	if (first == argc)
 		scan_inputs(&f.s, stdin_only, 1);
@@ -1680,7 +1527,7 @@ cmd_merge(int argc, char **argv)
 	if (out == NULL)
 		usage_error("merge needs -o dir");
 	trim_slashes(out);
-	check_output_dir(out);
+	model_dir_check(out);
 	if (optind == argc)
 		usage_error("merge needs at least one shard");
 	if ((s.hashes = cJSON_CreateArray()) == NULL)
@@ -2155,7 +2002,6 @@ main(int argc, char **argv)
 
 	tool_init("mz-pca", SYNOPSIS);
 	openblas_set_num_threads(1);
-	atexit(remove_tmpdir);
 	if (argc < 2)
 		usage_error("no command (want fit, partial, merge, apply or "
 		    "info)");
