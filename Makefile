@@ -85,7 +85,8 @@ $(B)/tests/tools/%: tests/tools/%.c $(B)/libmz.a lib/mz.h
 	@mkdir -p $(@D)
 	$(CC) $(MZCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libmz.a $(MZLIBS)
 
-TESTTOOLS = $(B)/tests/tools/mzgen $(B)/tests/tools/arhmm-sim \
+TESTTOOLS = $(B)/tests/tools/mzgen $(B)/tests/tools/mzread \
+	$(B)/tests/tools/arhmm-sim \
 	$(B)/tests/tools/h5dump-set
 
 # h5dump-set prints what mz-convert's HDF5 readers make of a file.

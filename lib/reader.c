@@ -1,6 +1,7 @@
 /* reader.c - reading mzs(5) streams from files, pipes and memory. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -40,7 +41,44 @@ struct mz_reader {
 	unsigned char *tmp;        /* shuffled bytes before unshuffling */
 	size_t tmpcap;
 	ZSTD_DCtx *dctx;
+	struct djob *jobs;         /* the compressed columns of a block */
+	size_t jobcap;
+	struct dhelper *helper;    /* decodes half of them, or NULL */
 };
+
+/*
+ * Decoding the compressed columns of a block: each is a job; with more
+ * than one and enough bytes, a helper thread decodes about half of them
+ * (by raw size) while the caller decodes the rest.  Results do not depend
+ * on the split: each job writes only its own column, and errors are
+ * reported for the first failing column in column order.
+ */
+struct djob {
+	size_t j;                  /* column */
+	unsigned codec;
+	const unsigned char *src;
+	size_t sz, raw, n, w;
+	void *dst;
+	int side;                  /* 1: the helper's */
+	const char *msg;           /* NULL, or what went wrong */
+	int code;
+};
+
+struct dhelper {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct djob *jobs;
+	size_t njobs;
+	int go, stop;
+	ZSTD_DCtx *dctx;
+	unsigned char *tmp;
+	size_t tmpcap;
+};
+
+#define PAR_MIN_BYTES ((size_t)256 << 10)  /* smaller blocks: one thread */
+
+static void helper_free(struct dhelper *hp);
 
 static mz_reader *
 reader_new(const char *name, mz_err *err)
@@ -75,6 +113,8 @@ mz_reader_close(mz_reader *r)
 	free(r->cols);
 	free(r->want);
 	free(r->tmp);
+	helper_free(r->helper);
+	free(r->jobs);
 	free(r->buf);
 	ZSTD_freeDCtx(r->dctx);
 	XXH64_freeState(r->ph);
@@ -491,12 +531,163 @@ grow(void **buf, size_t *cap, size_t n)
 	return *buf;
 }
 
+/* decode_job: decode job jb with dctx, unshuffling through *tmp; sets
+ * jb->msg and jb->code on failure. */
+static void
+decode_job(struct djob *jb, ZSTD_DCtx *dctx, unsigned char **tmp,
+    size_t *tmpcap)
+{
+	void *into = jb->dst;
+
+	if (jb->codec == 2 && jb->w > 1) {
+		if (jb->raw > *tmpcap) {
+			unsigned char *t = realloc(*tmp, jb->raw);
+			if (t == NULL) {
+				jb->msg = "out of memory";
+				jb->code = MZ_ENOMEM;
+				return;
+			}
+			*tmp = t;
+			*tmpcap = jb->raw;
+		}
+		into = *tmp;
+	}
+	size_t fsz = ZSTD_findFrameCompressedSize(jb->src, jb->sz);
+	size_t got = ZSTD_isError(fsz) || fsz != jb->sz ? 0 :
+	    ZSTD_decompressDCtx(dctx, into, jb->raw, jb->src, jb->sz);
+	if (ZSTD_isError(fsz) || fsz != jb->sz || ZSTD_isError(got) ||
+	    got != jb->raw) {
+		jb->msg = ZSTD_isError(fsz) ? ZSTD_getErrorName(fsz) :
+		    fsz != jb->sz ? "not exactly one zstd frame" :
+		    ZSTD_isError(got) ? ZSTD_getErrorName(got) :
+		    "decompressed size is not rows x type size";
+		jb->code = MZ_EFORMAT;
+		return;
+	}
+	if (into != jb->dst)
+		mz__unshuffle(jb->dst, into, jb->n, jb->w);
+}
+
+/* helper_main: the helper thread: decode the jobs of side 1 whenever
+ * asked, until told to stop. */
+static void *
+helper_main(void *arg)
+{
+	struct dhelper *hp = arg;
+
+	pthread_mutex_lock(&hp->mu);
+	for (;;) {
+		while (!hp->go && !hp->stop)
+			pthread_cond_wait(&hp->cv, &hp->mu);
+		if (hp->stop)
+			break;
+		pthread_mutex_unlock(&hp->mu);
+		for (size_t i = 0; i < hp->njobs; i++)
+			if (hp->jobs[i].side == 1)
+				decode_job(&hp->jobs[i], hp->dctx, &hp->tmp,
+				    &hp->tmpcap);
+		pthread_mutex_lock(&hp->mu);
+		hp->go = 0;
+		pthread_cond_broadcast(&hp->cv);
+	}
+	pthread_mutex_unlock(&hp->mu);
+	return NULL;
+}
+
+/* helper_free: stop and free the helper (NULL is fine). */
+static void
+helper_free(struct dhelper *hp)
+{
+	if (hp == NULL)
+		return;
+	pthread_mutex_lock(&hp->mu);
+	hp->stop = 1;
+	pthread_cond_broadcast(&hp->cv);
+	pthread_mutex_unlock(&hp->mu);
+	pthread_join(hp->th, NULL);
+	pthread_cond_destroy(&hp->cv);
+	pthread_mutex_destroy(&hp->mu);
+	ZSTD_freeDCtx(hp->dctx);
+	free(hp->tmp);
+	free(hp);
+}
+
+/* helper_new: a helper thread, or NULL if one cannot be had (the caller
+ * then decodes everything itself). */
+static struct dhelper *
+helper_new(void)
+{
+	struct dhelper *hp = calloc(1, sizeof(*hp));
+
+	if (hp == NULL)
+		return NULL;
+	if ((hp->dctx = ZSTD_createDCtx()) == NULL ||
+	    pthread_mutex_init(&hp->mu, NULL) != 0) {
+		ZSTD_freeDCtx(hp->dctx);
+		free(hp);
+		return NULL;
+	}
+	if (pthread_cond_init(&hp->cv, NULL) != 0 ||
+	    pthread_create(&hp->th, NULL, helper_main, hp) != 0) {
+		pthread_cond_destroy(&hp->cv);
+		pthread_mutex_destroy(&hp->mu);
+		ZSTD_freeDCtx(hp->dctx);
+		free(hp);
+		return NULL;
+	}
+	return hp;
+}
+
+/* decode_jobs: decode r->jobs[0..nj) (total raw bytes), split with the
+ * helper when worth it; returns the first failed job in column order, or
+ * NULL. */
+static struct djob *
+decode_jobs(mz_reader *r, size_t nj, size_t total)
+{
+	struct dhelper *hp = NULL;
+
+	if (nj > 1 && total >= PAR_MIN_BYTES && mz_ncpu() > 1) {
+		if (r->helper == NULL)
+			r->helper = helper_new();
+		hp = r->helper;
+	}
+	if (hp != NULL) {
+		/* Each job to the side with fewer bytes so far. */
+		size_t load[2] = { 0, 0 };
+		for (size_t i = 0; i < nj; i++) {
+			int side = load[1] < load[0];
+			r->jobs[i].side = side;
+			load[side] += r->jobs[i].raw;
+		}
+		pthread_mutex_lock(&hp->mu);
+		hp->jobs = r->jobs;
+		hp->njobs = nj;
+		hp->go = 1;
+		pthread_cond_broadcast(&hp->cv);
+		pthread_mutex_unlock(&hp->mu);
+	}
+	for (size_t i = 0; i < nj; i++)
+		if (hp == NULL || r->jobs[i].side == 0)
+			decode_job(&r->jobs[i], r->dctx, &r->tmp, &r->tmpcap);
+	if (hp != NULL) {
+		pthread_mutex_lock(&hp->mu);
+		while (hp->go)
+			pthread_cond_wait(&hp->cv, &hp->mu);
+		pthread_mutex_unlock(&hp->mu);
+	}
+	for (size_t i = 0; i < nj; i++)
+		if (r->jobs[i].msg != NULL)
+			return &r->jobs[i];
+	return NULL;
+}
+
 static int
 read_block(mz_reader *r, mz_block *b, mz_err *err)
 {
 	const unsigned char *p = PAYLOAD;
 	const mz_header *h = r->hdr;
 	uint64_t len = PLEN, n, c, expect;
+	size_t nj = 0, total = 0;
 	char what[192];
 
 	if (len < MZ_BLKHDR)
@@ -519,7 +710,8 @@ read_block(mz_reader *r, mz_block *b, mz_err *err)
 	if (len < MZ_BLKHDR + MZ_COLDESC * c)
 		return fail(r, err, MZ_EFORMAT, r->chunkoff,
 		    "BLCK too short for its column descriptors");
-	if (ensure_cols(r, (size_t)c) < 0)
+	if (ensure_cols(r, (size_t)c) < 0 ||
+	    grow((void **)&r->jobs, &r->jobcap, c * sizeof(*r->jobs)) == NULL)
 		return fail(r, err, MZ_ENOMEM, r->chunkoff, "out of memory");
 	expect = MZ_BLKHDR + MZ_COLDESC * c;
 	for (uint64_t j = 0; j < c; j++) {
@@ -570,33 +762,24 @@ read_block(mz_reader *r, mz_block *b, mz_err *err)
 			return fail(r, err, MZ_ENOMEM, r->chunkoff,
 			    "out of memory");
 		void *dst = grow(&r->colbuf[j], &r->colcap[j], raw ? raw : 1);
-		void *into = dst;
-		if (dst && codec == 2 && w > 1)
-			into = grow((void **)&r->tmp, &r->tmpcap, raw);
-		if (dst == NULL || into == NULL)
+		if (dst == NULL)
 			return fail(r, err, MZ_ENOMEM, r->chunkoff,
 			    "out of memory");
-		size_t fsz = ZSTD_findFrameCompressedSize(p + off, (size_t)sz);
-		size_t got = ZSTD_isError(fsz) || fsz != sz ? 0 :
-		    ZSTD_decompressDCtx(r->dctx, into, (size_t)raw, p + off,
-		    (size_t)sz);
-		if (ZSTD_isError(fsz) || fsz != sz || ZSTD_isError(got) ||
-		    got != raw) {
-			snprintf(what, sizeof(what), "BLCK column %llu ('%s'): "
-			    "%s", (unsigned long long)j, h->cols[j].name,
-			    ZSTD_isError(fsz) ? ZSTD_getErrorName(fsz) :
-			    fsz != sz ? "not exactly one zstd frame" :
-			    ZSTD_isError(got) ? ZSTD_getErrorName(got) :
-			    "decompressed size is not rows x type size");
-			return fail(r, err, MZ_EFORMAT, r->chunkoff, what);
-		}
-		if (into != dst)
-			mz__unshuffle(dst, into, (size_t)n, w);
+		r->jobs[nj++] = (struct djob){ (size_t)j, codec, p + off,
+		    (size_t)sz, (size_t)raw, (size_t)n, w, dst, 0, NULL, 0 };
+		total += (size_t)raw;
 		r->cols[j] = dst;
 	}
 	if (expect != len)
 		return fail(r, err, MZ_EFORMAT, r->chunkoff,
 		    "BLCK payload length does not match its columns");
+	struct djob *bad = decode_jobs(r, nj, total);
+	if (bad != NULL) {
+		snprintf(what, sizeof(what), "BLCK column %llu ('%s'): %s",
+		    (unsigned long long)bad->j, h->cols[bad->j].name,
+		    bad->msg);
+		return fail(r, err, bad->code, r->chunkoff, what);
+	}
 	r->rows += n;
 	r->blocks++;
 	XXH64_update(r->ph, r->chunk + 16, 8);
