@@ -265,6 +265,21 @@ zeros=$(h5dump-set dlc-h5 "$DATA/deepof/testDLC_h5_table_madlc.h5" | awk '
     END { print n }')
 t_like "madlc file stores missing points as 0.0" '^[1-9][0-9]*$' "$zeros"
 t_ok "--zero-missing converts" test -s z1.mzs
+# Count, from mz-cat's CSV (NaN is an empty cell), the points whose x and
+# y are both 0 and those that are missing with confidence 0.
+count_points() {
+	mz-cat --csv "$1" | awk -F, -v want="$2" '
+	    NR == 1 { for (i = 1; i <= NF; i++) if ($i ~ /\.x$/) x[i] = 1; next }
+	    { for (i in x) {
+		if (want == "zero" && $i == 0 && $(i + 1) == 0) n++
+		if (want == "nan" && $i == "" && $(i + 1) == "" && $(i + 2) == 0) n++
+	    } }
+	    END { print n + 0 }'
+}
+t_is "without --zero-missing the (0, 0) points stay" "$zeros" \
+    "$(count_points z0.mzs zero)"
+t_is "--zero-missing: each (0, 0) point is NaN with confidence 0" \
+    "$zeros 0" "$(count_points z1.mzs nan) $(count_points z1.mzs zero)"
 
 # --key: choose, unknown key lists the keys.
 t_ok "--key df_with_missing" mz-convert --key df_with_missing -o k.mzs \
