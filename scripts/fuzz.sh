@@ -1,9 +1,10 @@
 #!/bin/sh
 # fuzz.sh - build the libFuzzer targets of tests/fuzz/ with AddressSanitizer
 # and UndefinedBehaviorSanitizer, seed their corpora with small valid
-# streams, and run each for its share of SECONDS (default 60): two thirds
-# for the stream reader (tests/fuzz/reader.c), one third for header JSON
-# (tests/fuzz/header.c).  Everything lives in build-fuzz/ (FUZZ_BUILD):
+# streams, and run each for its share of SECONDS (default 60): half for
+# the stream reader (tests/fuzz/reader.c), a quarter each for header JSON
+# (tests/fuzz/header.c) and mz-convert's pickle decoder
+# (tests/fuzz/pickle.c, seeded with pickles of protocols 0, 2 and 4).  Everything lives in build-fuzz/ (FUZZ_BUILD):
 # the libmz sources compiled twice (instrumented for the targets, plain
 # for the seed writers), the targets, seeds/ (rewritten each run),
 # corpus/ (what the fuzzer found interesting; kept between runs, so later
@@ -57,18 +58,41 @@ $CC $BASE -O2 -o "$F/mzgen" tests/tools/mzgen.c "$F"/lib-plain/*.o $LIBS ||
 # shellcheck disable=SC2086
 $CC $BASE -O2 -o "$F/seeds" tests/fuzz/seeds.c "$F"/lib-plain/*.o $LIBS ||
     exit 2
-TARGETS="reader header"
-for t in $TARGETS; do
+TARGETS="reader header pickle"
+for t in reader header; do
 	# shellcheck disable=SC2086
 	$CC $BASE -O1 $SAN -fsanitize=fuzzer -o "$F/$t" "tests/fuzz/$t.c" \
 	    "$F"/lib-fuzz/*.o $LIBS || exit 2
 done
+# mz-convert's pickle decoder (PyTables attributes) stands alone.
+# shellcheck disable=SC2086
+$CC $BASE -Itools/mz-convert -O1 $SAN -fsanitize=fuzzer -o "$F/pickle" \
+    tests/fuzz/pickle.c tools/mz-convert/pickle.c -lm || exit 2
 
 # Seeds: standard tracks from mzgen in every codec, with zero-row parts,
 # missing values and several parts, and the corner cases of seeds.c.
 rm -rf "$F/seeds.d"
-mkdir -p "$F/seeds.d/reader" "$F/seeds.d/header" "$F/corpus/reader" \
-    "$F/corpus/header" "$F/crashes"
+mkdir -p "$F/seeds.d/reader" "$F/seeds.d/header" "$F/seeds.d/pickle" \
+    "$F/corpus/reader" "$F/corpus/header" "$F/corpus/pickle" "$F/crashes"
+# Pickles as PyTables writes them (protocol 0) and newer protocols.
+printf '(lp0\nVx\np1\naVy\np2\na.' > "$F/seeds.d/pickle/p0-list"
+printf '(dp0\nVnames\np1\n(lp2\nVa\np3\naNas.' \
+    > "$F/seeds.d/pickle/p0-dict"
+PY=$(scripts/find-python)
+if [ -n "$PY" ]; then
+	"$PY" - "$F/seeds.d/pickle" <<'PYSEED' || true
+import pickle, sys
+import numpy as np
+d = sys.argv[1]
+vals = [["x", "y", "likelihood"], {"names": [None, "bodyparts"], "n": 3},
+        (1, 2.5, True, None, b"ab"), np.arange(6, dtype="<f8").reshape(2, 3),
+        np.array([1, 2], dtype=">i2"), np.array(["a", "b"], dtype=object)]
+for i, v in enumerate(vals):
+    for proto in (0, 2, 4):
+        with open("%s/py-%d-%d" % (d, i, proto), "wb") as f:
+            pickle.dump(v, f, protocol=proto)
+PYSEED
+fi
 for c in none zstd shuffle; do
 	"$F/mzgen" -s 2 -i 2 -n 50 -k 2 -c $c -o "$F/seeds.d/reader/gen-$c.mzs"
 	"$F/mzgen" -s 1 -i 3 -n 0 -k 1 -c $c -o "$F/seeds.d/reader/zero-$c.mzs"
@@ -79,14 +103,16 @@ done
 echo "fuzz.sh: $(ls "$F/seeds.d/reader" | wc -l) stream seeds," \
     "$(ls "$F/seeds.d/header" | wc -l) header seeds"
 
-# The time split: the reader gets two thirds, the header target the rest.
+# The time split: the reader gets half, the other targets a quarter each.
 status=0
 for t in $TARGETS; do
 	case $t in
-	reader) secs=$((SECS * 2 / 3)) ;;
-	*) secs=$((SECS - SECS * 2 / 3)) ;;
+	reader) secs=$((SECS / 2)) ;;
+	*) secs=$((SECS / 4)) ;;
 	esac
 	log=$F/$t.log
+	dict=
+	[ -f "tests/fuzz/$t.dict" ] && dict=tests/fuzz/$t.dict
 	before=$(ls "$F/crashes" | wc -l)
 	echo "fuzz.sh: $t for ${secs}s (log: $log)"
 	set +e
@@ -94,7 +120,7 @@ for t in $TARGETS; do
 	UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 	"$F/$t" -max_total_time="$secs" -max_len=65536 -timeout=10 \
 	    -rss_limit_mb=2048 -malloc_limit_mb=1024 -print_final_stats=1 \
-	    -dict="tests/fuzz/$t.dict" \
+	    ${dict:+-dict="$dict"} \
 	    -artifact_prefix="$F/crashes/$t-" \
 	    "$F/corpus/$t" "$F/seeds.d/$t" > "$log" 2>&1
 	rc=$?

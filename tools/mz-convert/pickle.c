@@ -1121,7 +1121,9 @@ pk_ndarray(const pk_value *v, double **out, size_t *n, char *errbuf,
 	return 0;
 }
 
-/* repr_r: append v's rendering to buf at *k (depth-limited). */
+/* repr_r: append v's rendering to buf at *k (depth-limited).  It stops
+ * once buf is full: values may be shared (the memo), and rendering a
+ * shared value at every place it appears could take exponential time. */
 static void
 repr_r(const pk_value *v, char *buf, size_t len, size_t *k, int depth)
 {
@@ -1132,6 +1134,8 @@ repr_r(const pk_value *v, char *buf, size_t len, size_t *k, int depth)
 			*k += (size_t)w_ < len - *k ? (size_t)w_ : len - *k; \
 	} \
 } while (0)
+	if (*k + 1 >= len)
+		return;
 	if (depth > PK_MAX_DEPTH) {
 		PUT("...");
 		return;
@@ -1160,7 +1164,7 @@ repr_r(const pk_value *v, char *buf, size_t len, size_t *k, int depth)
 	case PK_LIST: case PK_TUPLE: case PK_SET: case PK_DICT:
 		PUT("%s", v->type == PK_LIST ? "[" : v->type == PK_TUPLE ?
 		    "(" : "{");
-		for (size_t i = 0; i < v->n; i++) {
+		for (size_t i = 0; i < v->n && *k + 1 < len; i++) {
 			if (i > 0)
 				PUT(v->type == PK_DICT && i % 2 ? ": " : ", ");
 			repr_r(v->v[i], buf, len, k, depth + 1);
