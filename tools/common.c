@@ -2,6 +2,8 @@
 #define _GNU_SOURCE  /* renameat2 */
 #include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
+#include <math.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdarg.h>
@@ -386,6 +388,136 @@ model_dir_commit(void)
 	}
 	free(model.tmp);
 	model.tmp = NULL;
+}
+
+void
+patlist_parse(struct patlist *pl, const char *s, const char *opt)
+{
+	char *buf = xstrdup(s), *p = buf;
+
+	free(pl->text);
+	if (pl->n)
+		free(pl->pat[0]);
+	free(pl->pat);
+	pl->text = xstrdup(s);
+	pl->n = 0;
+	pl->pat = xmalloc((strlen(s) / 2 + 1) * sizeof(*pl->pat));
+	for (;;) {
+		char *comma = strchr(p, ',');
+		if (comma)
+			*comma = '\0';
+		if (*p == '\0')
+			usage_error("bad %s '%s' (an empty column name)", opt, s);
+		pl->pat[pl->n++] = p;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+}
+
+void
+patlist_free(struct patlist *pl)
+{
+	if (pl->n)
+		free(pl->pat[0]);
+	free(pl->pat);
+	free(pl->text);
+	memset(pl, 0, sizeof(*pl));
+}
+
+int
+patlist_match(const struct patlist *pl, const char *name)
+{
+	for (size_t i = 0; i < pl->n; i++)
+		if (fnmatch(pl->pat[i], name, 0) == 0)
+			return 1;
+	return 0;
+}
+
+void
+patlist_check(const struct patlist *pl, const mz_header *h, const char *where)
+{
+	for (size_t i = 0; i < pl->n; i++) {
+		size_t j = 0;
+		while (j < h->ncols && fnmatch(pl->pat[i], h->cols[j].name,
+		    0) != 0)
+			j++;
+		if (j == h->ncols)
+			die("%s: no column matches '%s'", where, pl->pat[i]);
+	}
+}
+
+void
+jadd(cJSON *o, const char *key, cJSON *item)
+{
+	if (item == NULL || !(key ? cJSON_AddItemToObject(o, key, item) :
+	    cJSON_AddItemToArray(o, item)))
+		die("out of memory");
+}
+
+cJSON *
+jnum(double v)
+{
+	char buf[32];
+
+	if (!isfinite(v))
+		return cJSON_CreateNull();
+	mz_fmt_f64(v, buf);
+	return cJSON_CreateRaw(buf);
+}
+
+cJSON *
+jint(uint64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
+	return cJSON_CreateRaw(buf);
+}
+
+cJSON *
+jnums(const double *v, size_t n)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	if (a == NULL)
+		die("out of memory");
+	for (size_t i = 0; i < n; i++)
+		jadd(a, NULL, jnum(v[i]));
+	return a;
+}
+
+char *
+read_all(const char *path, size_t max, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t n = 0, cap = 1 << 16;
+	char *buf;
+
+	if (fd < 0)
+		die("%s:", path);
+	buf = xmalloc(cap + 1);
+	for (;;) {
+		ssize_t k;
+		if (n == cap) {
+			if (cap >= max)
+				die("%s: longer than %zu bytes", path, max);
+			cap *= 2;
+			buf = xrealloc(buf, cap + 1);
+		}
+		k = read(fd, buf + n, cap - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			die("%s:", path);
+		if (k == 0)
+			break;
+		n += (size_t)k;
+	}
+	close(fd);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
 }
 
 int

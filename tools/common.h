@@ -100,6 +100,40 @@ void model_dir_begin(const char *dir, const char *const *files);
 void model_dir_write(const char *name, const void *buf, size_t len);
 void model_dir_commit(void);
 
+/*
+ * Column lists: a comma-separated list of names or fnmatch(3) patterns.
+ * patlist_parse splits s into pl (replacing what pl held; pl starts
+ * zeroed), a usage error naming opt for an empty item; patlist_free
+ * releases it and zeroes pl; patlist_match: nonzero if name matches one
+ * pattern; patlist_check dies naming where unless every pattern matches a
+ * column of h.
+ */
+struct patlist {
+	char *text;     /* the list as given, or NULL */
+	char **pat;
+	size_t n;
+};
+void patlist_parse(struct patlist *pl, const char *s, const char *opt);
+void patlist_free(struct patlist *pl);
+int patlist_match(const struct patlist *pl, const char *name);
+void patlist_check(const struct patlist *pl, const mz_header *h,
+	const char *where);
+
+/*
+ * JSON building for model files: jadd adds item to object o under key (to
+ * array o when key is NULL), dying when out of memory; jnum is a number
+ * that prints exactly v (shortest round-trip text; null if not finite),
+ * jint a count, jnums an array of n values.
+ */
+void jadd(cJSON *o, const char *key, cJSON *item);
+cJSON *jnum(double v);
+cJSON *jint(uint64_t v);
+cJSON *jnums(const double *v, size_t n);
+
+/* read_all: the bytes of the file path (at most max), NUL-terminated and
+ * malloc'd, their count in *len; dies naming path on failure. */
+char *read_all(const char *path, size_t max, size_t *len);
+
 /* parse_codec: "none"|"raw", "zstd", "shuffle", "auto" -> MZ_CODEC_*;
  * usage error otherwise. */
 int parse_codec(const char *s);
