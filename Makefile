@@ -56,10 +56,46 @@ LIBS_mz-simulate = $(LAPACK_LIBS)
 CFLAGS_mz-syllables = $(HDF5_CFLAGS)
 LIBS_mz-syllables = $(HDF5_LIBS)
 CFLAGS_mz-convert = $(HDF5_CFLAGS)
-LIBS_mz-convert = $(HDF5_LIBS) -lzip -ldl
+LIBS_mz-convert = $(HDF5_LIBS) -lzip -ldl -lyaml
+
+# Video: lib/video.c (probing, exact frame access), lib/videnc.c (PNG and
+# MP4 encoding), tools/draw.c (keypoints, skeletons, digits on frames); FFmpeg's libraries, never the ffmpeg program.
+VIDEO_LIBS = -lavformat -lavcodec -lswscale -lavutil
+$(B)/lib/video.o: lib/video.c lib/mz_video.h
+	@mkdir -p $(@D)
+	$(CC) $(MZCFLAGS) $(CFLAGS) -c -o $@ lib/video.c
+$(B)/lib/videnc.o: lib/videnc.c lib/mz_videnc.h lib/mz_video.h
+	@mkdir -p $(@D)
+	$(CC) $(MZCFLAGS) $(CFLAGS) -c -o $@ lib/videnc.c
+OBJS_mz-probe = $(B)/lib/video.o
+LIBS_mz-probe = $(VIDEO_LIBS)
+LIBS_mz-frames = $(VIDEO_LIBS)
+$(B)/tools/draw.o: tools/draw.c tools/draw.h lib/mz_video.h
+	@mkdir -p $(@D)
+	$(CC) $(MZCFLAGS) $(CFLAGS) -c -o $@ tools/draw.c
+OBJS_mz-gridmovie = $(B)/lib/video.o $(B)/lib/videnc.o $(B)/tools/draw.o
+LIBS_mz-gridmovie = $(VIDEO_LIBS)
+OBJS_mz-overlay = $(B)/lib/video.o $(B)/lib/videnc.o $(B)/tools/draw.o
+LIBS_mz-overlay = $(VIDEO_LIBS)
+OBJS_mz-frames = $(B)/lib/video.o $(B)/lib/videnc.o
+
+# The dataset (manifest, index.csv files, safe names): tools/dataset.c.
+$(B)/tools/dataset.o: tools/dataset.c tools/dataset.h tools/common.h lib/mz.h
+	@mkdir -p $(@D)
+	$(CC) $(MZCFLAGS) $(CFLAGS) -c -o $@ tools/dataset.c
+DATASET_OBJ = $(patsubst tools/%.c,$(B)/tools/%.o,$(wildcard tools/dataset.c))
+OBJS_mz-dataset = $(B)/tools/dataset.o
+LIBS_mz-dataset = -lyaml
+OBJS_mz-index = $(B)/tools/dataset.o $(B)/lib/video.o
+LIBS_mz-index = -lyaml $(VIDEO_LIBS)
+OBJS_mz-ls = $(B)/tools/dataset.o
+LIBS_mz-ls = -lyaml
+OBJS_mz-labels = $(B)/tools/dataset.o
+LIBS_mz-labels = -lyaml
 
 # A tool too big for one file keeps its other sources in tools/<tool>/.
-OBJS_mz-convert = $(patsubst %.c,$(B)/%.o,$(wildcard tools/mz-convert/*.c))
+OBJS_mz-convert = $(patsubst %.c,$(B)/%.o,$(wildcard tools/mz-convert/*.c)) \
+	$(DATASET_OBJ)
 
 $(B)/tools/mz-convert/%.o: tools/mz-convert/%.c tools/mz-convert/*.h \
 		tools/common.h lib/mz.h
@@ -87,7 +123,19 @@ $(B)/tests/tools/%: tests/tools/%.c $(B)/libmz.a lib/mz.h
 
 TESTTOOLS = $(B)/tests/tools/mzgen $(B)/tests/tools/mzread \
 	$(B)/tests/tools/arhmm-sim \
-	$(B)/tests/tools/h5dump-set
+	$(B)/tests/tools/h5dump-set \
+	$(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools/mkvideo.c tests/tools/mkh5.c))
+
+# mkvideo writes test videos (lib/videnc.c); mkh5 writes sample HDF5 files.
+$(B)/tests/tools/mkvideo: tests/tools/mkvideo.c $(B)/lib/video.o \
+		$(B)/lib/videnc.o lib/mz_video.h lib/mz_videnc.h
+	@mkdir -p $(@D)
+	$(CC) $(MZCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/lib/video.o \
+		$(B)/lib/videnc.o $(VIDEO_LIBS) $(MZLIBS)
+$(B)/tests/tools/mkh5: tests/tools/mkh5.c
+	@mkdir -p $(@D)
+	$(CC) $(MZCFLAGS) $(CFLAGS_mz-convert) $(CFLAGS) $(LDFLAGS) -o $@ $< \
+		$(HDF5_LIBS) $(MZLIBS)
 
 # h5dump-set prints what mz-convert's HDF5 readers make of a file.
 H5SET_OBJS = $(patsubst %,$(B)/tools/mz-convert/%.o,conv dlc_h5 sleap nwb \

@@ -5,12 +5,14 @@ set -eu
 
 # Build: the libraries of DESIGN.md.  Test: prove, mandoc, python3 with
 # numpy/pandas/sklearn for the reference comparisons, zstd, clang for the
-# sanitizer and fuzz builds.
+# sanitizer and fuzz builds, the ffmpeg program as an independent reference
+# in video tests and benchmarks (the tools themselves use only the libraries).
 PKGS="build-essential pkg-config libzstd-dev libxxhash-dev libcjson-dev
 libcsv-dev libyaml-dev liblapacke-dev libopenblas-dev libhdf5-dev libzip-dev
 libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
 perl mandoc zstd clang libclang-rt-14-dev python3 python3-numpy
-python3-pandas python3-scipy python3-sklearn python3-zstandard hyperfine hdf5-tools python3-h5py"
+python3-pandas python3-scipy python3-sklearn python3-zstandard hyperfine hdf5-tools python3-h5py
+ffmpeg"
 
 missing=""
 for p in $PKGS; do
