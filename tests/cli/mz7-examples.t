@@ -1,0 +1,43 @@
+#!/bin/sh
+# tests: the worked examples of mz(7).  Every literal display (.Bd -literal
+# and .Dl) of a subsection named below is a shell command, run in order in
+# one scratch directory, so that later commands use earlier outputs, as a
+# reader following the page would.
+# requires: every tool the sections use
+. "$(dirname "$0")/lib.sh"
+
+page=$TOP/man/man7/mz.7
+for section in "Scoring syllables against labels" "A dataset from scratch"; do
+	if ! grep -q "^\.Ss $section\$" "$page"; then
+		echo "# mz(7) has no section '$section' (yet)"
+		continue
+	fi
+	dir=$T/$(echo "$section" | tr ' ' '-')
+	mkdir -p "$dir"
+	# Displays of the section, one command per display (a display may
+	# hold several lines and continuations).
+	awk -v sec="$section" '
+		/^\.S[hs] / { in_sec = ($0 == ".Ss " sec); next }
+		!in_sec { next }
+		/^\.Dl / { sub(/^\.Dl /, ""); print; print "#--"; next }
+		/^\.Bd -literal/ { lit = 1; next }
+		/^\.Ed/ { if (lit) print "#--"; lit = 0; next }
+		lit { print }
+	' "$page" | sed -e 's/\\e/\\/g' -e 's/\\(aq/'"'"'/g' -e 's/\\-/-/g' \
+	    -e 's/\\(mu/*/g' > "$dir/.all"
+	n=0
+	: > "$dir/.cmd"
+	while IFS= read -r line; do
+		if [ "$line" = "#--" ]; then
+			n=$((n + 1))
+			cmd=$(cat "$dir/.cmd")
+			t_ok "mz(7) $section, display $n: $(head -1 "$dir/.cmd")" \
+			    sh -ec "cd '$dir' && $cmd"
+			: > "$dir/.cmd"
+		else
+			printf '%s\n' "$line" >> "$dir/.cmd"
+		fi
+	done < "$dir/.all"
+	[ $n -gt 0 ] || _result 1 "mz(7) $section has runnable displays"
+done
+t_done
