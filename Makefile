@@ -19,7 +19,7 @@ MZLIBS   = -lzstd -lxxhash -lcjson -lm -lpthread
 # Every tool: tools/NAME.c, man/man1/NAME.1, tests/cli/NAME.t.
 TOOLS = mz-cat mz-convert mz-info mz-head mz-select mz-filter mz-paste mz-outliers \
 	mz-smooth mz-align mz-features mz-pca mz-arhmm mz-syllables mz-eval mz-split \
-	mz-simulate mz-labels
+	mz-simulate mz-labels mz-dataset
 
 LIBSRC = lib/err.c lib/types.c lib/header.c lib/reader.c lib/writer.c \
 	lib/shuffle.c lib/util.c lib/prefetch.c
@@ -85,7 +85,7 @@ $(B)/tools/dataset.o: tools/dataset.c tools/dataset.h tools/common.h lib/mz.h
 	$(CC) $(MZCFLAGS) $(CFLAGS) -c -o $@ tools/dataset.c
 DATASET_OBJ = $(patsubst tools/%.c,$(B)/tools/%.o,$(wildcard tools/dataset.c))
 OBJS_mz-dataset = $(B)/tools/dataset.o
-LIBS_mz-dataset = -lyaml
+LIBS_mz-dataset = -lyaml -lavutil
 OBJS_mz-index = $(B)/tools/dataset.o $(B)/lib/video.o
 LIBS_mz-index = -lyaml $(VIDEO_LIBS)
 OBJS_mz-ls = $(B)/tools/dataset.o

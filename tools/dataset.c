@@ -942,6 +942,7 @@ fields_push(struct fields *fs, struct buf *b)
 	b->len = 0;
 }
 
+/* csv_record: see "CSV records" above. */
 static long
 csv_record(const char *s, size_t len, size_t *pos, size_t *line,
 	struct fields *fs, const char *name, int *blank, mz_err *err)
@@ -1355,6 +1356,7 @@ is_null_text(const char *s)
 	    strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0;
 }
 
+/* is_bool_text: see is_null_text. */
 static int
 is_bool_text(const char *s, int *val)
 {
