@@ -2223,7 +2223,9 @@ kappa_log(const char *path, int try, double lk, double med, const char *res)
 }
 
 /* fit_fresh: reset f to a new chain with kappa and run sweeps sweeps
- * (no checkpoints); returns the final median duration. */
+ * (no checkpoints); returns the median of the per-sweep median durations
+ * of the last W = min(10, max(1, sweeps / 5)) sweeps, which is steadier
+ * than the last sweep's alone on short recordings. */
 static double
 fit_fresh(struct fit *f, const struct fitopts *o, double kappa)
 {
@@ -2237,7 +2239,17 @@ fit_fresh(struct fit *f, const struct fitopts *o, double kappa)
 	}
 	if (!o->verbose && !quiet && isatty(STDERR_FILENO))
 		fputc('\n', stderr);
-	return f->hist[f->nhist - 1].median;
+	{
+		size_t w = (size_t)o->sweeps / 5;
+		double last[10];
+
+		w = w < 1 ? 1 : w > 10 ? 10 : w;
+		if (w > f->nhist)
+			w = f->nhist;
+		for (size_t i = 0; i < w; i++)
+			last[i] = f->hist[f->nhist - w + i].median;
+		return median(last, w);
+	}
 }
 
 /*

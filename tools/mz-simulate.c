@@ -316,8 +316,9 @@ bodypart_names(int K)
  * [0.75, 0.95]; a fixed point mu ~ N(0, I); noise factor B =
  * s (I + 0.2 G) with s in [0.08, 0.25]; speed in [0, 3] px per frame and
  * turning rate N(0, 0.04^2) rad per frame.  The latent map C has columns
- * of norm LATENT_PX sqrt(2K), orthogonal to translations and to the
- * rotation of the mean pose.
+ * of norm LATENT_PX sqrt(2K), orthogonal to translations, to the
+ * rotation of the mean pose and to a turn of the nose-tailbase axis (so
+ * the heading is exactly the direction mz-align measures).
  */
 static void
 model_draw(const struct opts *o, struct model *m)
@@ -413,6 +414,7 @@ model_draw(const struct opts *o, struct model *m)
 	{
 		int p = 2 * K;
 		double *u = xcalloc((size_t)p, sizeof(double)), nrm = 0;
+		double *w = xcalloc((size_t)p, sizeof(double));
 
 		for (int c = 0; c < D; c++) {
 			for (int axis = 0; axis < 2; axis++) {
@@ -432,6 +434,24 @@ model_draw(const struct opts *o, struct model *m)
 			for (int i = 0; i < p; i++)
 				u[i] /= sqrt(nrm);
 			project_out(m->C, p, D, c, u);
+			/* The body axis: the heading is the direction from
+			 * tailbase to nose, as mz-align measures it, so the
+			 * posture must not turn that axis: nose.y - tailbase.y
+			 * stays 0.  The direction e(nose.y) - e(tailbase.y),
+			 * made orthogonal to the rotation direction u (it is
+			 * orthogonal to the translations already), is
+			 * projected out as well. */
+			{
+				double d = u[1] - u[2 * K - 1], a = 0;
+				for (int i = 0; i < p; i++)
+					w[i] = (i == 1) - (i == 2 * K - 1) -
+					    d * u[i];
+				for (int i = 0; i < p; i++)
+					a += w[i] * w[i];
+				for (int i = 0; i < p; i++)
+					w[i] /= sqrt(a);
+				project_out(m->C, p, D, c, w);
+			}
 			nrm = 0;
 			for (int i = 0; i < p; i++)
 				nrm += m->C[(size_t)i * D + c] *
@@ -441,6 +461,7 @@ model_draw(const struct opts *o, struct model *m)
 				    sqrt((double)p) / sqrt(nrm);
 		}
 		free(u);
+		free(w);
 	}
 	m->names = bodypart_names(K);
 }
