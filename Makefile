@@ -19,7 +19,7 @@ MZLIBS   = -lzstd -lxxhash -lcjson -lm -lpthread
 # Every tool: tools/NAME.c, man/man1/NAME.1, tests/cli/NAME.t.
 TOOLS = mz-cat mz-convert mz-info mz-head mz-select mz-filter mz-paste mz-outliers \
 	mz-smooth mz-align mz-features mz-pca mz-arhmm mz-syllables mz-eval mz-split \
-	mz-simulate mz-labels mz-dataset
+	mz-simulate mz-labels mz-dataset mz-index mz-ls
 
 LIBSRC = lib/err.c lib/types.c lib/header.c lib/reader.c lib/writer.c \
 	lib/shuffle.c lib/util.c lib/prefetch.c

@@ -15,14 +15,23 @@ for section in "Scoring syllables against labels" "A dataset from scratch"; do
 	dir=$T/$(echo "$section" | tr ' ' '-')
 	mkdir -p "$dir"
 	# Displays of the section, one command per display (a display may
-	# hold several lines and continuations).
+	# hold several lines and continuations).  In a display with "$ "
+	# lines only those are commands (the others show their output).
 	awk -v sec="$section" '
+		function flush() {
+			for (i = 1; i <= nl; i++)
+				if (!dollar || sub(/^\$ /, "", line[i]))
+					print line[i]
+			print "#--"
+			nl = 0; dollar = 0
+		}
 		/^\.S[hs] / { in_sec = ($0 == ".Ss " sec); next }
 		!in_sec { next }
-		/^\.Dl / { sub(/^\.Dl /, ""); print; print "#--"; next }
+		/^\.Dl / { sub(/^\.Dl /, ""); sub(/^\$ /, ""); print
+			print "#--"; next }
 		/^\.Bd -literal/ { lit = 1; next }
-		/^\.Ed/ { if (lit) print "#--"; lit = 0; next }
-		lit { print }
+		/^\.Ed/ { if (lit) flush(); lit = 0; next }
+		lit { line[++nl] = $0; if ($0 ~ /^\$ /) dollar = 1 }
 	' "$page" | sed -e 's/\\e/\\/g' -e 's/\\(aq/'"'"'/g' -e 's/\\-/-/g' \
 	    -e 's/\\(mu/*/g' > "$dir/.all"
 	n=0
