@@ -25,13 +25,16 @@
 
 #include "common.h"
 #include "mz-convert/conv.h"
+#include "mz-convert/dsconv.h"
 
 #define SYNOPSIS \
 	"mz-convert [-fq] [-c codec] [-o file] [--from format] " \
 	"[--fps n | --video file] [--group name] [--key key] " \
 	"[--prefix-individuals sep] [--sequence name] [--zero-missing] " \
 	"[file ...]\n" \
-	"mz-convert --to dlc-csv [-q] [-o file] [--sequence name] [file]"
+	"mz-convert --to dlc-csv [-q] [-o file] [--sequence name] [file]\n" \
+	"mz-convert --dataset dir [-q] [-c codec] [--fps n] " \
+	"[--group-from infile|filename|both] [--overwrite] [--zero-missing]"
 
 enum { OPT_FROM = OPT_FIRST_TOOL_OPT, OPT_TO, OPT_FPS, OPT_VIDEO, OPT_KEY,
 	OPT_ZERO, OPT_GROUP, OPT_SEQUENCE, OPT_PREFIX };
@@ -756,6 +759,11 @@ main(int argc, char **argv)
 	mz_err e;
 
 	memset(&o, 0, sizeof o);
+	/* A dataset run has options of its own (tools/mz-convert/dataset.c). */
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--dataset") == 0 ||
+		    strncmp(argv[i], "--dataset=", 10) == 0)
+			return conv_dataset_main(argc, argv, SYNOPSIS);
 	tool_init("mz-convert", SYNOPSIS);
 	while ((c = getopt_long(argc, argv, "c:fho:q", longopts,
 	    NULL)) != -1) {
