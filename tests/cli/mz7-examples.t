@@ -7,12 +7,24 @@
 . "$(dirname "$0")/lib.sh"
 
 page=$TOP/man/man7/mz.7
-for section in "Scoring syllables against labels" "A dataset from scratch"; do
+# chapter|section: the sections of one chapter run in one directory.
+DATA=${DATA:-}
+export DATA
+for entry in "labels|Scoring syllables against labels" \
+    "dataset|A dataset from scratch" "dataset|Indexing the raw files" \
+    "dataset|Converting" "dataset|Videos" "dataset|Looking at the dataset" \
+    "dataset|Checking, moving and sharing the dataset"; do
+	chapter=${entry%%|*}
+	section=${entry#*|}
 	if ! grep -q "^\.Ss $section\$" "$page"; then
-		echo "# mz(7) has no section '$section' (yet)"
+		_result 1 "mz(7) has a section '$section'"
 		continue
 	fi
-	dir=$T/$(echo "$section" | tr ' ' '-')
+	if [ "$chapter" = dataset ] && [ -z "$DATA" ]; then
+		echo "# skipping '$section': it indexes the real files of ../shared/data"
+		continue
+	fi
+	dir=$T/$chapter
 	mkdir -p "$dir"
 	# Displays of the section, one command per display (a display may
 	# hold several lines and continuations).  In a display with "$ "
