@@ -96,6 +96,8 @@ LIBS_mz-labels = -lyaml
 # A tool too big for one file keeps its other sources in tools/<tool>/.
 OBJS_mz-convert = $(patsubst %.c,$(B)/%.o,$(wildcard tools/mz-convert/*.c)) \
 	$(DATASET_OBJ)
+# Keep the objects make would otherwise delete as intermediates.
+.SECONDARY: $(patsubst %.c,$(B)/%.o,$(wildcard tools/mz-convert/*.c))
 
 $(B)/tools/mz-convert/%.o: tools/mz-convert/%.c tools/mz-convert/*.h \
 		tools/common.h lib/mz.h

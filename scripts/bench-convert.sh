@@ -26,7 +26,17 @@ best() {
 		echo "$_t1 - $_t0" | bc -l
 	done | sort -n | head -1
 }
+# cpu CMD: the least user+system CPU seconds of 3 runs of the shell
+# command (the machine may be shared: CPU time is steadier than wall
+# time), as "TOTAL USER".
+cpu() {
+	for _i in 1 2 3; do
+		/usr/bin/time -f '%U %S' -o "$D/cpu.txt" sh -c "$1" > /dev/null
+		awk '{ printf "%.3f %.3f\n", $1 + $2, $1 }' "$D/cpu.txt"
+	done | sort -n | head -1
+}
 row() { printf '%-52s %8.3f s\n' "$1" "$2"; }
+cpurow() { printf '%-52s %8.3f s CPU (%.3f s user)\n' "$1" "$2" "$3"; }
 ratio() { printf '%-52s %8.2fx\n' "$1" "$(echo "$2 / $3" | bc -l)"; }
 
 # ----------------------------------------------------------------- DLC CSV
@@ -57,16 +67,21 @@ EOF
 	# pandas is timed two ways: the whole process (python start-up and
 	# imports included, as for mz-convert) and the read_csv call alone.
 	cat > "$D/pd.py" <<'EOF'
-import sys, time
+import resource, sys, time
 import pandas as pd
 best = None
 for _ in range(3):
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
     t = time.perf_counter()
     pd.read_csv(sys.argv[1], header=[0, 1, 2], index_col=0,
                 **({"float_precision": "round_trip"} if sys.argv[2] == "x" else {}))
     t = time.perf_counter() - t
-    best = t if best is None else min(best, t)
-print(best)
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    u = r1.ru_utime - r0.ru_utime
+    c = u + r1.ru_stime - r0.ru_stime
+    best = (t, c, u) if best is None else min(best, (t, c, u))
+# wall seconds; with "cpu": "CPU USER" seconds of the same best run
+print("%.4f %.4f" % best[1:] if len(sys.argv) > 3 else "%.4f" % best[0])
 EOF
 	t_pd=$(best "$PY -c 'import pandas as pd; pd.read_csv(\"$D/dlc.csv\", header=[0, 1, 2], index_col=0)'")
 	t_pdcall=$("$PY" "$D/pd.py" "$D/dlc.csv" -)
@@ -82,6 +97,17 @@ EOF
 	ratio "speed-up vs the read_csv call (raw)" "$t_pdcall" "$t_mz"
 	ratio "speed-up vs the read_csv call (shuffle)" "$t_pdcall" "$t_mzs"
 	ratio "speed-up vs exact read_csv call (raw)" "$t_pdx" "$t_mz"
+	# CPU time (user + system; user alone in parentheses): what each
+	# costs whatever else runs on the machine.  mz-convert's whole
+	# process against the read_csv call alone.
+	set -- $("$PY" "$D/pd.py" "$D/dlc.csv" - cpu)
+	c_pd=$1 u_pd=$2
+	set -- $(cpu "mz-convert -c none -o $D/dlc.mzs $D/dlc.csv")
+	c_mz=$1 u_mz=$2
+	cpurow "pandas.read_csv(header=[0,1,2]) call, CPU" "$c_pd" "$u_pd"
+	cpurow "mz-convert -c none, whole process, CPU" "$c_mz" "$u_mz"
+	ratio "CPU-time ratio (user + system)" "$c_pd" "$c_mz"
+	ratio "CPU-time ratio (user)" "$u_pd" "$u_mz"
 	echo "## tracks -> DLC CSV (the same data)"
 	t_back=$(best "mz-convert --to dlc-csv -o $D/back.csv $D/dlc.mzs")
 	t_pdw=$(best "$PY -c 'import pandas as pd; d = pd.read_csv(\"$D/dlc.csv\", header=[0, 1, 2], index_col=0); import time; t = time.time(); d.to_csv(\"$D/pd.csv\"); print(time.time() - t)' > $D/pdw.txt")

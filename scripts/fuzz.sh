@@ -1,10 +1,15 @@
 #!/bin/sh
 # fuzz.sh - build the libFuzzer targets of tests/fuzz/ with AddressSanitizer
 # and UndefinedBehaviorSanitizer, seed their corpora with small valid
-# streams, and run each for its share of SECONDS (default 60): half for
-# the stream reader (tests/fuzz/reader.c), a quarter each for header JSON
-# (tests/fuzz/header.c) and mz-convert's pickle decoder
-# (tests/fuzz/pickle.c, seeded with pickles of protocols 0, 2 and 4).  Everything lives in build-fuzz/ (FUZZ_BUILD):
+# inputs, and run each for its share of SECONDS (default 60): the stream
+# reader (tests/fuzz/reader.c) two shares, one share each for header JSON
+# (tests/fuzz/header.c), mz-convert's pickle decoder (tests/fuzz/pickle.c,
+# seeded with pickles of protocols 0, 2 and 4), its .npy parser
+# (tests/fuzz/npy.c, target npy) and its CSV readers (tests/fuzz/csv.c:
+# targets csv-dlc, csv-sleap and csv-anipose, seeded with the layouts the
+# real tools write).  FUZZ_TARGETS (default: all of them) names the
+# targets to run, e.g. FUZZ_TARGETS="npy csv-dlc"; SECONDS is then shared
+# among those.  Everything lives in build-fuzz/ (FUZZ_BUILD):
 # the libmz sources compiled twice (instrumented for the targets, plain
 # for the seed writers), the targets, seeds/ (rewritten each run),
 # corpus/ (what the fuzzer found interesting; kept between runs, so later
@@ -15,7 +20,7 @@
 # bad argument or a failed build.
 #
 # usage: scripts/fuzz.sh [SECONDS]   (environment: CC, default clang;
-#        FUZZ_BUILD)
+#        FUZZ_BUILD, FUZZ_TARGETS)
 set -eu
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 cd "$TOP"
@@ -35,11 +40,23 @@ BASE="-std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Ilib -Wall -Wextra -
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 LIBS="-lzstd -lxxhash -lcjson -lm -lpthread"
 
-# compile KIND FLAGS: lib/*.c to $F/KIND/*.o, each only when it is older
-# than its source or a library header.
+# The libmz sources: the Makefile's LIBSRC (lib/ also holds the video
+# modules, which are not part of libmz and need FFmpeg).
+LIBSRC=$(sed -n '/^LIBSRC *=/,/[^\\]$/p' Makefile | sed 's/^LIBSRC *=//; s/\\$//')
+[ -n "$LIBSRC" ] || { echo "fuzz.sh: no LIBSRC in the Makefile" >&2; exit 2; }
+
+# compile KIND FLAGS: the libmz sources to $F/KIND/*.o, each only when it
+# is older than its source or a library header.
 compile() {
 	mkdir -p "$F/$1"
-	for c in lib/*.c; do
+	for o in "$F/$1"/*.o; do   # objects of sources no longer in LIBSRC
+		[ -e "$o" ] || continue
+		case " $(echo $LIBSRC) " in
+		*" lib/$(basename "$o" .o).c "*) ;;
+		*) rm -f "$o" ;;
+		esac
+	done
+	for c in $LIBSRC; do
 		o=$F/$1/$(basename "$c" .c).o
 		if [ ! -f "$o" ] || [ -n "$(find "$c" lib/mz.h lib/internal.h \
 		    -newer "$o")" ]; then
@@ -58,7 +75,14 @@ $CC $BASE -O2 -o "$F/mzgen" tests/tools/mzgen.c "$F"/lib-plain/*.o $LIBS ||
 # shellcheck disable=SC2086
 $CC $BASE -O2 -o "$F/seeds" tests/fuzz/seeds.c "$F"/lib-plain/*.o $LIBS ||
     exit 2
-TARGETS="reader header pickle"
+ALL="reader header pickle npy csv-dlc csv-sleap csv-anipose"
+TARGETS=${FUZZ_TARGETS:-$ALL}
+for t in $TARGETS; do
+	case " $ALL " in
+	*" $t "*) ;;
+	*) echo "fuzz.sh: unknown target '$t' (targets: $ALL)" >&2; exit 2 ;;
+	esac
+done
 for t in reader header; do
 	# shellcheck disable=SC2086
 	$CC $BASE -O1 $SAN -fsanitize=fuzzer -o "$F/$t" "tests/fuzz/$t.c" \
@@ -68,12 +92,34 @@ done
 # shellcheck disable=SC2086
 $CC $BASE -Itools/mz-convert -O1 $SAN -fsanitize=fuzzer -o "$F/pickle" \
     tests/fuzz/pickle.c tools/mz-convert/pickle.c -lm || exit 2
+# mz-convert's .npy parser (TRex) and CSV readers, on conv.c and libmz.
+CV="-Itools/mz-convert -Itools"
+mkdir -p "$F/conv-fuzz"
+for c in conv dlc_csv sleap_csv anipose; do
+	# shellcheck disable=SC2086
+	$CC $BASE $CV -O1 $SAN -fsanitize=fuzzer-no-link \
+	    -c -o "$F/conv-fuzz/$c.o" "tools/mz-convert/$c.c" || exit 2
+done
+# shellcheck disable=SC2086
+$CC $BASE $CV -O1 $SAN -fsanitize=fuzzer -o "$F/npy" tests/fuzz/npy.c \
+    "$F/conv-fuzz/conv.o" "$F"/lib-fuzz/*.o -lzip $LIBS || exit 2
+n=1
+for t in dlc sleap anipose; do
+	# shellcheck disable=SC2086
+	$CC $BASE $CV -O1 $SAN -fsanitize=fuzzer -DFUZZ_READER=$n \
+	    -o "$F/csv-$t" tests/fuzz/csv.c "$F"/conv-fuzz/*.o \
+	    "$F"/lib-fuzz/*.o $LIBS || exit 2
+	n=$((n + 1))
+done
 
 # Seeds: standard tracks from mzgen in every codec, with zero-row parts,
 # missing values and several parts, and the corner cases of seeds.c.
 rm -rf "$F/seeds.d"
-mkdir -p "$F/seeds.d/reader" "$F/seeds.d/header" "$F/seeds.d/pickle" \
-    "$F/corpus/reader" "$F/corpus/header" "$F/corpus/pickle" "$F/crashes"
+for t in $ALL; do
+	mkdir -p "$F/seeds.d/$t" "$F/corpus/$t"
+done
+mkdir -p "$F/crashes"
+tests/fuzz/conv-seeds.sh "$F/seeds.d" || exit 2
 # Pickles as PyTables writes them (protocol 0) and newer protocols.
 printf '(lp0\nVx\np1\naVy\np2\na.' > "$F/seeds.d/pickle/p0-list"
 printf '(dp0\nVnames\np1\n(lp2\nVa\np3\naNas.' \
@@ -100,19 +146,27 @@ for c in none zstd shuffle; do
 	    -o "$F/seeds.d/reader/miss-$c.mzs"
 done
 "$F/seeds" "$F/seeds.d/reader" "$F/seeds.d/header"
-echo "fuzz.sh: $(ls "$F/seeds.d/reader" | wc -l) stream seeds," \
-    "$(ls "$F/seeds.d/header" | wc -l) header seeds"
+for t in $ALL; do
+	printf 'fuzz.sh: %s: %s seeds\n' "$t" "$(ls "$F/seeds.d/$t" | wc -l)"
+done
 
-# The time split: the reader gets half, the other targets a quarter each.
+# The time split: the stream reader gets two shares, the others one.
+shares=0
+for t in $TARGETS; do
+	case $t in reader) shares=$((shares + 2)) ;; *) shares=$((shares + 1)) ;;
+	esac
+done
 status=0
 for t in $TARGETS; do
 	case $t in
-	reader) secs=$((SECS / 2)) ;;
-	*) secs=$((SECS / 4)) ;;
+	reader) secs=$((SECS * 2 / shares)) ;;
+	*) secs=$((SECS / shares)) ;;
 	esac
+	[ "$secs" -ge 1 ] || secs=1
 	log=$F/$t.log
 	dict=
 	[ -f "tests/fuzz/$t.dict" ] && dict=tests/fuzz/$t.dict
+	case $t in csv-*) dict=tests/fuzz/csv.dict ;; esac
 	before=$(ls "$F/crashes" | wc -l)
 	echo "fuzz.sh: $t for ${secs}s (log: $log)"
 	set +e

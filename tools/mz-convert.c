@@ -491,15 +491,16 @@ part_header(const conv_set *s, const conv_seq *q, size_t k,
 }
 
 /* clean_missing: enforce the standard's missing-point rule on frame f of
- * individual d (a NaN coordinate, or (0, 0) with --zero-missing, makes the
- * point NaN with confidence 0). */
+ * individual d (a NaN or infinite coordinate, or (0, 0) with
+ * --zero-missing, makes the point NaN with confidence 0), whatever the
+ * reader. */
 static void
 clean_missing(const conv_set *s, conv_ind *d, size_t f, int zero_missing)
 {
 	for (size_t j = 0; j < s->nbp; j++) {
 		size_t i = f * s->nbp + j;
-		int miss = isnan(d->x[i]) || isnan(d->y[i]) ||
-		    (d->z != NULL && isnan(d->z[i]));
+		int miss = !isfinite(d->x[i]) || !isfinite(d->y[i]) ||
+		    (d->z != NULL && !isfinite(d->z[i]));
 
 		if (!miss && zero_missing && d->x[i] == 0 && d->y[i] == 0 &&
 		    (d->z == NULL || d->z[i] == 0))

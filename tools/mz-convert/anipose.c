@@ -56,6 +56,7 @@ conv_read_anipose(const char *path, const conv_opts *o, conv_set **out,
 		conv_set_free(s);
 		return -1;
 	}
+	conv_csv_hash(&c);
 	memcpy(s->xxh64, c.xxh64, sizeof s->xxh64);
 	if ((rc = conv_csv_row(&c, err)) <= 0) {
 		if (rc == 0)
@@ -212,11 +213,18 @@ conv_read_anipose(const char *path, const conv_opts *o, conv_set **out,
 				const double *v = vals + (f * s->nbp + b) * 4;
 				size_t at = f * s->nbp + b;
 
+				/* A point with any coordinate empty (or
+				 * not finite) is missing as a whole. */
+				if (!isfinite(v[0]) || !isfinite(v[1]) ||
+				    !isfinite(v[2])) {
+					d->x[at] = d->y[at] = d->z[at] = NAN;
+					d->p[at] = 0;
+					continue;
+				}
 				d->x[at] = v[0];
 				d->y[at] = v[1];
 				d->z[at] = v[2];
-				d->p[at] = isnan(v[0]) || isnan(v[1]) ||
-				    isnan(v[2]) || isnan(v[3]) ? 0 : v[3];
+				d->p[at] = isnan(v[3]) ? 0 : v[3];
 			}
 	}
 	free(hdr);

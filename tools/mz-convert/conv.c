@@ -3,7 +3,6 @@
  * growing and freeing it.  Format readers live in the other files here.
  */
 #include <errno.h>
-#include <float.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <math.h>
@@ -521,30 +520,141 @@ conv_set_drop_seq(conv_set *s, size_t i)
 	s->nseq--;
 }
 
-/* Powers of ten: exact as doubles up to 1e22, as x87 long doubles (64-bit
- * significand) up to 1e27. */
+/* Powers of ten, exact as doubles up to 1e22. */
 static const double p10d[23] = {
 	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
 	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
 };
-#if LDBL_MANT_DIG == 64
-static const long double p10l[28] = {
-	1e0L, 1e1L, 1e2L, 1e3L, 1e4L, 1e5L, 1e6L, 1e7L, 1e8L, 1e9L, 1e10L,
-	1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L,
-	1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L
+#ifdef __SIZEOF_INT128__
+/* The 128 most significant bits of 10^q for q = -27..27 (row q + 27),
+ * rounded down (the high word first): 5^q shifted left to set bit 127 for q >= 0,
+ * floor(2^(127 + L) / 5^-q) for q < 0, where L is the bit length of
+ * 5^-q (5^27 < 2^63).  Written by Python's exact integers. */
+static const uint64_t p10m[55][2] = {
+	{ UINT64_C(0x9e74d1b791e07e48), UINT64_C(0x775ea264cf55347d) },
+	{ UINT64_C(0xc612062576589dda), UINT64_C(0x95364afe032a819d) },
+	{ UINT64_C(0xf79687aed3eec551), UINT64_C(0x3a83ddbd83f52204) },
+	{ UINT64_C(0x9abe14cd44753b52), UINT64_C(0xc4926a9672793542) },
+	{ UINT64_C(0xc16d9a0095928a27), UINT64_C(0x75b7053c0f178293) },
+	{ UINT64_C(0xf1c90080baf72cb1), UINT64_C(0x5324c68b12dd6338) },
+	{ UINT64_C(0x971da05074da7bee), UINT64_C(0xd3f6fc16ebca5e03) },
+	{ UINT64_C(0xbce5086492111aea), UINT64_C(0x88f4bb1ca6bcf584) },
+	{ UINT64_C(0xec1e4a7db69561a5), UINT64_C(0x2b31e9e3d06c32e5) },
+	{ UINT64_C(0x9392ee8e921d5d07), UINT64_C(0x3aff322e62439fcf) },
+	{ UINT64_C(0xb877aa3236a4b449), UINT64_C(0x09befeb9fad487c2) },
+	{ UINT64_C(0xe69594bec44de15b), UINT64_C(0x4c2ebe687989a9b3) },
+	{ UINT64_C(0x901d7cf73ab0acd9), UINT64_C(0x0f9d37014bf60a10) },
+	{ UINT64_C(0xb424dc35095cd80f), UINT64_C(0x538484c19ef38c94) },
+	{ UINT64_C(0xe12e13424bb40e13), UINT64_C(0x2865a5f206b06fb9) },
+	{ UINT64_C(0x8cbccc096f5088cb), UINT64_C(0xf93f87b7442e45d3) },
+	{ UINT64_C(0xafebff0bcb24aafe), UINT64_C(0xf78f69a51539d748) },
+	{ UINT64_C(0xdbe6fecebdedd5be), UINT64_C(0xb573440e5a884d1b) },
+	{ UINT64_C(0x89705f4136b4a597), UINT64_C(0x31680a88f8953030) },
+	{ UINT64_C(0xabcc77118461cefc), UINT64_C(0xfdc20d2b36ba7c3d) },
+	{ UINT64_C(0xd6bf94d5e57a42bc), UINT64_C(0x3d32907604691b4c) },
+	{ UINT64_C(0x8637bd05af6c69b5), UINT64_C(0xa63f9a49c2c1b10f) },
+	{ UINT64_C(0xa7c5ac471b478423), UINT64_C(0x0fcf80dc33721d53) },
+	{ UINT64_C(0xd1b71758e219652b), UINT64_C(0xd3c36113404ea4a8) },
+	{ UINT64_C(0x83126e978d4fdf3b), UINT64_C(0x645a1cac083126e9) },
+	{ UINT64_C(0xa3d70a3d70a3d70a), UINT64_C(0x3d70a3d70a3d70a3) },
+	{ UINT64_C(0xcccccccccccccccc), UINT64_C(0xcccccccccccccccc) },
+	{ UINT64_C(0x8000000000000000), UINT64_C(0x0000000000000000) },
+	{ UINT64_C(0xa000000000000000), UINT64_C(0x0000000000000000) },
+	{ UINT64_C(0xc800000000000000), UINT64_C(0x0000000000000000) },
+	{ UINT64_C(0xfa00000000000000), UINT64_C(0x0000000000000000) },
+	{ UINT64_C(0x9c40000000000000), UINT64_C(0x0000000000000000) },
+	{ UINT64_C(0xc350000000000000), UINT64_C(0x0000000000000000) },
+	{ UINT64_C(0xf424000000000000), UINT64_C(0x0000000000000000) },
+	{ UINT64_C(0x9896800000000000), UINT64_C(0x0000000000000000) },
+	{ UINT64_C(0xbebc200000000000), UINT64_C(0x0000000000000000) },
+	{ UINT64_C(0xee6b280000000000), UINT64_C(0x0000000000000000) },
+	{ UINT64_C(0x9502f90000000000), UINT64_C(0x0000000000000000) },
+	{ UINT64_C(0xba43b74000000000), UINT64_C(0x0000000000000000) },
+	{ UINT64_C(0xe8d4a51000000000), UINT64_C(0x0000000000000000) },
+	{ UINT64_C(0x9184e72a00000000), UINT64_C(0x0000000000000000) },
+	{ UINT64_C(0xb5e620f480000000), UINT64_C(0x0000000000000000) },
+	{ UINT64_C(0xe35fa931a0000000), UINT64_C(0x0000000000000000) },
+	{ UINT64_C(0x8e1bc9bf04000000), UINT64_C(0x0000000000000000) },
+	{ UINT64_C(0xb1a2bc2ec5000000), UINT64_C(0x0000000000000000) },
+	{ UINT64_C(0xde0b6b3a76400000), UINT64_C(0x0000000000000000) },
+	{ UINT64_C(0x8ac7230489e80000), UINT64_C(0x0000000000000000) },
+	{ UINT64_C(0xad78ebc5ac620000), UINT64_C(0x0000000000000000) },
+	{ UINT64_C(0xd8d726b7177a8000), UINT64_C(0x0000000000000000) },
+	{ UINT64_C(0x878678326eac9000), UINT64_C(0x0000000000000000) },
+	{ UINT64_C(0xa968163f0a57b400), UINT64_C(0x0000000000000000) },
+	{ UINT64_C(0xd3c21bcecceda100), UINT64_C(0x0000000000000000) },
+	{ UINT64_C(0x84595161401484a0), UINT64_C(0x0000000000000000) },
+	{ UINT64_C(0xa56fa5b99019a5c8), UINT64_C(0x0000000000000000) },
+	{ UINT64_C(0xcecb8f27f4200f3a), UINT64_C(0x0000000000000000) },
 };
-#endif
 
-/* eight_digits: the 8 bytes of w (little-endian load) are all ASCII
- * digits. */
+/* floor_shift16: floor(v / 65536) for any int v. */
 static inline int
-eight_digits(uint64_t w)
+floor_shift16(int v)
 {
-	return (((w & UINT64_C(0xF0F0F0F0F0F0F0F0)) |
-	    (((w + UINT64_C(0x0606060606060606)) &
-	    UINT64_C(0xF0F0F0F0F0F0F0F0)) >> 4)) ==
-	    UINT64_C(0x3333333333333333));
+	return v >= 0 ? v >> 16 : -((-v + 65535) >> 16);
 }
+
+/*
+ * eisel_lemire: m * 10^e (m != 0), negated when neg, correctly rounded
+ * into *v by the Eisel-Lemire algorithm (as in Go's strconv
+ * eiselLemire64): one 64 x 128-bit product with the truncated power of
+ * ten, widened when its low bits leave the rounding in doubt.  Returns
+ * 1, or 0 (nothing stored) when e is outside -27..27, the result would
+ * be subnormal or infinite, or the product cannot decide the rounding
+ * (the caller then parses the text exactly).
+ */
+static int
+eisel_lemire(uint64_t m, int e, int neg, double *v)
+{
+	const uint64_t *pw;
+	unsigned __int128 x;
+	uint64_t xhi, xlo, rm, re, bits, msb;
+	int clz;
+
+	if (e < -27 || e > 27 || m == 0)
+		return 0;
+	pw = p10m[e + 27];
+	clz = __builtin_clzll(m);
+	m <<= clz;
+	re = (uint64_t)(floor_shift16(217706 * e) + 64 + 1023) -
+	    (uint64_t)clz;
+	x = (unsigned __int128)m * pw[0];
+	xhi = (uint64_t)(x >> 64);
+	xlo = (uint64_t)x;
+	if ((xhi & 0x1FF) == 0x1FF && xlo + m < m) {
+		unsigned __int128 y = (unsigned __int128)m * pw[1];
+		uint64_t yhi = (uint64_t)(y >> 64), ylo = (uint64_t)y;
+		uint64_t mhi = xhi, mlo = xlo + yhi;
+
+		if (mlo < xlo)
+			mhi++;
+		if ((mhi & 0x1FF) == 0x1FF && mlo + 1 == 0 && ylo + m < m)
+			return 0;
+		xhi = mhi;
+		xlo = mlo;
+	}
+	msb = xhi >> 63;
+	rm = xhi >> (msb + 9);
+	re -= 1 ^ msb;
+	/* Exactly halfway between two doubles: let the exact path decide. */
+	if (xlo == 0 && (xhi & 0x1FF) == 0 && (rm & 3) == 1)
+		return 0;
+	rm += rm & 1;
+	rm >>= 1;
+	if (rm >> 53 > 0) {
+		rm >>= 1;
+		re++;
+	}
+	if (re - 1 >= 0x7FF - 1)
+		return 0;
+	bits = re << 52 | (rm & UINT64_C(0x000FFFFFFFFFFFFF));
+	if (neg)
+		bits |= UINT64_C(0x8000000000000000);
+	memcpy(v, &bits, sizeof *v);
+	return 1;
+}
+#endif
 
 /* eight_value: the number the 8 digits of w spell, first byte most
  * significant (w loaded little-endian). */
@@ -558,6 +668,46 @@ eight_value(uint64_t w)
 	w -= UINT64_C(0x3030303030303030);
 	w = (w * 10) + (w >> 8);
 	return (((w & mask) * mul1) + (((w >> 16) & mask) * mul2)) >> 32;
+}
+
+/* Powers of ten as integers, for runs of up to 8 digits. */
+static const uint64_t p10u[9] = { 1, 10, 100, 1000, 10000, 100000,
+	1000000, 10000000, 100000000 };
+
+/* digit_run: the number k (0 to 8) of ASCII digits that start at p
+ * (before end), their value in *val.  Eight bytes at a time when eight
+ * are left: a byte is a digit when it is 0x30-0x39; the first that is not
+ * ends the run (carries of the test only run towards later bytes), and
+ * the run, shifted to the end of the word behind '0' bytes, is read by
+ * eight_value. */
+static inline int
+digit_run(const char *p, const char *end, uint64_t *val)
+{
+	uint64_t v = 0;
+	int k = 0;
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (end - p >= 8) {
+		uint64_t w, x, t;
+
+		memcpy(&w, p, 8);
+		x = w ^ UINT64_C(0x3030303030303030);
+		t = ((x + UINT64_C(0x7676767676767676)) | x) &
+		    UINT64_C(0x8080808080808080);
+		k = t ? __builtin_ctzll(t) >> 3 : 8;
+		if (k == 0)
+			return 0;
+		if (k < 8)
+			w = (w << (8 * (8 - k))) |
+			    (UINT64_C(0x3030303030303030) >> (8 * k));
+		*val = eight_value(w);
+		return k;
+	}
+#endif
+	for (; k < 8 && p + k < end && (unsigned)(p[k] - '0') < 10; k++)
+		v = v * 10 + (uint64_t)(p[k] - '0');
+	*val = v;
+	return k;
 }
 
 /* slow_scan: the number at s (its extent: sign, digits, point, exponent
@@ -576,64 +726,51 @@ slow_scan(const char *s, const char *end, double *v, const char **stop)
 
 /*
  * conv_scan_f64 (see conv.h): a decimal of at most 19 significant digits
- * m and a power of ten e:
+ * m and a power of ten e, tried in this order:
+ *  - |e| <= 27: the Eisel-Lemire algorithm (eisel_lemire), which is
+ *    correctly rounded or declines (about one case in 10^9, and exact
+ *    halfway cases);
  *  - m <= 2^53, |e| <= 22: one correctly rounded double operation
  *    (Clinger's fast path);
- *  - |e| <= 27 with a 64-bit long double: q = m / 10^-e (or m * 10^e) is
- *    one correctly rounded long double operation (m and 10^|e| are exact).
- *    Rounding q to double gives the correctly rounded result unless q is
- *    exactly halfway between two doubles (its 11 bits below double
- *    precision are 10000000000b): rounding is monotonic and halfway points
- *    are long doubles, so the exact value lies on q's side of every
- *    halfway point or q is one; that one case goes to the slow path;
  *  - everything else: mz_parse_f64 (strtod), by slow_scan.
  */
 int
 conv_scan_f64(const char *s, const char *end, double *v, const char **stop)
 {
 	const char *p = s;
-	uint64_t m = 0;
-	int neg = 0, ndig = 0, e = 0, any = 0;
+	uint64_t m = 0, val;
+	int neg = 0, ndig = 0, e = 0, any = 0, k;
 
 	if (p < end && (*p == '-' || *p == '+'))
 		neg = (*p++ == '-');
-	for (; p < end && (unsigned)(*p - '0') < 10; p++, any = 1) {
-		if (m == 0 && *p == '0')
-			continue;
-		if (ndig == 19)
+	/* The integer part: leading zeros, then runs of up to 8 digits. */
+	for (; p < end && *p == '0'; p++)
+		any = 1;
+	while ((k = digit_run(p, end, &val)) > 0) {
+		if (ndig + k > 19)
 			return slow_scan(s, end, v, stop);
-		m = m * 10 + (uint64_t)(*p - '0');
-		ndig++;
+		m = m * p10u[k] + val;
+		ndig += k;
+		p += k;
+		any = 1;
+		if (k < 8)
+			break;
 	}
 	if (p < end && *p == '.') {
-		for (p++; p < end && m == 0 && *p == '0'; p++, any = 1)
-			e--;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-		/* Eight digits at a time while they fit in 19. */
-		while (ndig <= 11 && end - p >= 8) {
-			uint64_t w8;
-
-			memcpy(&w8, p, 8);
-			if (!eight_digits(w8))
-				break;
-			m = m * 100000000 + eight_value(w8);
-			if (m != 0)
-				ndig += 8;
-			e -= 8;
-			p += 8;
-			any = 1;
-		}
-#endif
-		for (; p < end && (unsigned)(*p - '0') < 10; p++, any = 1) {
-			if (m == 0 && *p == '0') {
+		p++;
+		if (m == 0)
+			for (; p < end && *p == '0'; p++, any = 1)
 				e--;
-				continue;
-			}
-			if (ndig == 19)
+		while ((k = digit_run(p, end, &val)) > 0) {
+			if (ndig + k > 19)
 				return slow_scan(s, end, v, stop);
-			m = m * 10 + (uint64_t)(*p - '0');
-			ndig++;
-			e--;
+			m = m * p10u[k] + val;
+			ndig += k;
+			e -= k;
+			p += k;
+			any = 1;
+			if (k < 8)
+				break;
 		}
 	}
 	if (!any)
@@ -656,6 +793,10 @@ conv_scan_f64(const char *s, const char *end, double *v, const char **stop)
 		*v = neg ? -0.0 : 0.0;
 		return 0;
 	}
+#ifdef __SIZEOF_INT128__
+	if (eisel_lemire(m, e, neg, v))
+		return 0;
+#endif
 	if (m <= (UINT64_C(1) << 53) && e >= -22 && e <= 22) {
 		double d = (double)m;
 
@@ -663,21 +804,6 @@ conv_scan_f64(const char *s, const char *end, double *v, const char **stop)
 		*v = neg ? -d : d;
 		return 0;
 	}
-#if LDBL_MANT_DIG == 64 && (defined(__x86_64__) || defined(__i386__))
-	if (e >= -27 && e <= 27) {
-		long double q = (long double)m;
-		uint64_t sig;
-
-		q = e < 0 ? q / p10l[-e] : q * p10l[e];
-		memcpy(&sig, &q, sizeof sig);   /* x87: significand first */
-		if ((sig & 0x7ff) != 0x400) {
-			double d = (double)q;
-
-			*v = neg ? -d : d;
-			return 0;
-		}
-	}
-#endif
 	return slow_scan(s, end, v, stop);
 }
 
@@ -785,9 +911,30 @@ arena_alloc(conv_csv *c, size_t n)
 	return b->data + b->used - n;
 }
 
-/* conv_csv_open: see conv.h.  Large files go into memory marked for
- * transparent huge pages (reading is then cheaper than mapping the file
- * on this kind of machine: no page fault per 4 kB). */
+/* map_file: map the len bytes of regular file fd read-only, every page
+ * at once (MAP_POPULATE: no page fault per 4 kB, no copy and no zeroing
+ * of fresh memory, which read() into a new buffer costs); NULL when it
+ * cannot be, or when len is a multiple of the page size (the byte at
+ * len must exist and be 0, as the read path guarantees: the rest of the
+ * last page of a mapping is zero-filled). */
+static char *
+map_file(int fd, size_t len)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	void *p;
+	int flags = MAP_PRIVATE;
+
+	if (pg <= 0 || len % (size_t)pg == 0)
+		return NULL;
+#ifdef MAP_POPULATE
+	flags |= MAP_POPULATE;
+#endif
+	p = mmap(NULL, len, PROT_READ, flags, fd, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* conv_csv_open: see conv.h.  Large files are mapped (map_file), else
+ * read into memory (marked for transparent huge pages when large). */
 int
 conv_csv_open(conv_csv *c, const char *path, mz_err *err)
 {
@@ -819,6 +966,14 @@ conv_csv_open(conv_csv *c, const char *path, mz_err *err)
 		return 0;
 	}
 	c->len = (size_t)sb.st_size;
+	if (c->len >= ((size_t)4 << 20) && (own = map_file(fd, c->len)) !=
+	    NULL) {
+		close(fd);
+		c->buf = own;
+		c->maplen = c->len;
+		c->xxh64[0] = '\0';   /* conv_csv_hash computes it */
+		goto loaded;
+	}
 	if (c->len >= ((size_t)4 << 20)) {
 		void *p;
 
@@ -855,12 +1010,27 @@ conv_csv_open(conv_csv *c, const char *path, mz_err *err)
 	close(fd);
 	own[got] = '\0';
 	c->buf = own;
-	snprintf(c->xxh64, sizeof c->xxh64, "%016llx",
-	    (unsigned long long)XXH64(own, c->len, 0));
+	conv_hash_hex(c->buf, c->len, c->xxh64);
+loaded:
 	/* A UTF-8 byte order mark is not part of the first field. */
 	if (c->len >= 3 && memcmp(c->buf, "\xef\xbb\xbf", 3) == 0)
 		c->pos = 3;
 	return 0;
+}
+
+/* conv_hash_hex: see conv.h. */
+void
+conv_hash_hex(const void *p, size_t n, char out[17])
+{
+	snprintf(out, 17, "%016llx", (unsigned long long)XXH64(p, n, 0));
+}
+
+/* conv_csv_hash: see conv.h. */
+void
+conv_csv_hash(conv_csv *c)
+{
+	if (c->xxh64[0] == '\0')
+		conv_hash_hex(c->buf, c->len, c->xxh64);
 }
 
 /* push_field: record field [s, s+n) of the current row; -1 when out of
@@ -1048,8 +1218,11 @@ conv_csv_num(const conv_csv *c, size_t j, const char *name, double *v,
 void
 conv_csv_close(conv_csv *c)
 {
-	if (c->len > 0)
+	if (c->maplen > 0)
+		munmap((void *)c->buf, c->maplen);
+	else if (c->len > 0)
 		free((void *)c->buf);
+	c->maplen = 0;
 	c->buf = "";
 	c->len = 0;
 	conv_csv_done(c);

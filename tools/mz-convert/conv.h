@@ -199,7 +199,10 @@ int conv_file_xxh64(const char *path, char out[17], mz_err *err);
 typedef struct conv_csv_block conv_csv_block;
 typedef struct conv_csv {
 	const char *path;  /* for messages (borrowed) */
-	const char *buf;   /* the file's bytes (owned; "" when empty) */
+	const char *buf;   /* the file's bytes, buf[len] == 0 (owned; ""
+	                      when empty; read-only) */
+	size_t maplen;     /* (added) bytes mapped at buf (large files are
+	                      mapped, not read), 0 if buf is malloc'd */
 	size_t len, pos;
 	size_t line;       /* 1-based line where the current row starts */
 	size_t nextline;   /* line number at pos */
@@ -209,10 +212,21 @@ typedef struct conv_csv {
 	int copy;          /* copy fields (see above); 1 after open */
 	conv_csv_block *arena; /* copies of fields */
 	size_t nquoted;    /* quoted fields read so far */
-	char xxh64[17];    /* XXH64 of the file's bytes (conv_csv_open) */
+	char xxh64[17];    /* XXH64 of the file's bytes (conv_csv_open),
+	                      or "" for a large (mapped) file until
+	                      conv_csv_hash */
 } conv_csv;
 
-/* conv_csv_open: read path into c; -1 with err set if it cannot be. */
+/* conv_hash_hex: XXH64 (seed 0) of p[0..n) as 16 lower-case hex digits
+ * in out. */
+void conv_hash_hex(const void *p, size_t n, char out[17]);
+/* conv_csv_hash: make c->xxh64 the XXH64 of the file's bytes if it is ""
+ * (conv_csv_open leaves it so for large, mapped files, so that a reader
+ * may hash them while it parses: see conv_hash_hex). */
+void conv_csv_hash(conv_csv *c);
+
+/* conv_csv_open: read (or map) path into c; -1 with err set if it cannot
+ * be. */
 int conv_csv_open(conv_csv *c, const char *path, mz_err *err);
 /* conv_csv_row: the next row in c->f[0..nf): 1, 0 at the end, -1 with err
  * set (unterminated quote, out of memory). */

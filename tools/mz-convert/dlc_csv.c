@@ -396,8 +396,9 @@ setup_slots(struct reader *r, const conv_set *s, conv_seq *q)
 }
 
 /* finish_row: fill row row's slots no column gave, and apply the
- * confidence rules: a missing point gets p 0, a present one without a
- * likelihood column p 1, a NaN likelihood 0. */
+ * missing-point rules: a point with any coordinate empty or not finite
+ * is missing as a whole (every coordinate NaN, p 0); a present one
+ * without a likelihood column gets p 1, a NaN likelihood 0. */
 static inline void
 finish_row(const struct reader *r, size_t nbp, size_t row)
 {
@@ -408,10 +409,13 @@ finish_row(const struct reader *r, size_t nbp, size_t row)
 	for (size_t k = 0; k < r->npts; k++) {
 		const struct pts *t = &r->pts[k];
 
-		if (isnan(t->x[at]) || isnan(t->y[at]) ||
-		    (t->z != NULL && isnan(t->z[at])))
+		if (!isfinite(t->x[at]) || !isfinite(t->y[at]) ||
+		    (t->z != NULL && !isfinite(t->z[at]))) {
+			t->x[at] = t->y[at] = NAN;
+			if (t->z != NULL)
+				t->z[at] = NAN;
 			t->p[at] = 0;
-		else if (!t->hasp)
+		} else if (!t->hasp)
 			t->p[at] = 1;
 		else if (isnan(t->p[at]))
 			t->p[at] = 0;
@@ -892,6 +896,52 @@ copy_rows(const conv_set *s, const conv_seq *all, conv_seq *q,
 	}
 }
 
+/* A hash of the file's bytes, computed in a thread of its own while the
+ * rows are parsed (XXH64 is one sequential pass over the whole file). */
+struct hashjob {
+	const char *buf;
+	size_t len;
+	char hex[17];
+	pthread_t t;
+	int running;
+};
+
+/* hash_thread: thread body of a hashjob. */
+static void *
+hash_thread(void *arg)
+{
+	struct hashjob *h = arg;
+
+	conv_hash_hex(h->buf, h->len, h->hex);
+	return NULL;
+}
+
+/* hash_start: hash c's bytes into h->hex: in a thread when c has no hash
+ * yet (a large file) and one can be started, else at once. */
+static void
+hash_start(struct hashjob *h, const conv_csv *c)
+{
+	memset(h, 0, sizeof *h);
+	if (c->xxh64[0] != '\0') {
+		memcpy(h->hex, c->xxh64, sizeof h->hex);
+		return;
+	}
+	h->buf = c->buf;
+	h->len = c->len;
+	h->running = pthread_create(&h->t, NULL, hash_thread, h) == 0;
+	if (!h->running)
+		hash_thread(h);
+}
+
+/* hash_wait: wait for h's thread, if any (before the bytes go). */
+static void
+hash_wait(struct hashjob *h)
+{
+	if (h->running)
+		pthread_join(h->t, NULL);
+	h->running = 0;
+}
+
 /* conv_read_dlc_csv: see conv.h. */
 int
 conv_read_dlc_csv(const char *path, const conv_opts *o, conv_set **out,
@@ -899,6 +949,7 @@ conv_read_dlc_csv(const char *path, const conv_opts *o, conv_set **out,
 {
 	struct reader r;
 	struct chunk chunks[PAR_MAX];
+	struct hashjob hj = { .running = 0 };
 	conv_set *s;
 	conv_seq *q;
 	size_t *rows = NULL, est = 1, data, line0, nk;
@@ -911,7 +962,7 @@ conv_read_dlc_csv(const char *path, const conv_opts *o, conv_set **out,
 		    -1;
 	if (conv_csv_open(&r.c, path, err) < 0)
 		goto fail;
-	memcpy(s->xxh64, r.c.xxh64, sizeof s->xxh64);
+	hash_start(&hj, &r.c);
 	if (read_header(&r, s, o, err) < 0)
 		goto fail;
 	/* The rows left are at most the lines left: size the arrays once
@@ -1019,6 +1070,8 @@ conv_read_dlc_csv(const char *path, const conv_opts *o, conv_set **out,
 		}
 		conv_set_drop_seq(s, 0);
 	}
+	hash_wait(&hj);
+	memcpy(s->xxh64, hj.hex, sizeof s->xxh64);
 	free(stem);
 	free(rows);
 	reader_free(&r);
@@ -1027,6 +1080,7 @@ conv_read_dlc_csv(const char *path, const conv_opts *o, conv_set **out,
 nomem:
 	mz_seterr(err, MZ_ENOMEM, "%s: out of memory", path);
 fail:
+	hash_wait(&hj);
 	free(stem);
 	free(rows);
 	reader_free(&r);

@@ -26,8 +26,10 @@
  * Analysis .h5: tracks (n_tracks, 2, n_nodes, n_frames) as SLEAP writes
  * it by default, or (n_frames, n_nodes, 2, n_tracks) when exported
  * without transposing (told apart by the node and track counts);
- * point_scores in the matching layout when present (else confidence 1
- * where present), node_names, track_names, edge_inds.  Frames are
+ * point_scores in the matching layout when present (a present point
+ * without a score - a user instance's - has confidence 1, as in .slp), node_names, track_names (an empty one, as SLEAP writes
+ * for a project without tracks, names the one column "track_0"),
+ * edge_inds.  Frames are
  * 0..n_frames-1; the sequence is named by video_path when present, else
  * the file's name without ".analysis.h5".
  */
@@ -637,10 +639,20 @@ conv_read_sleap_h5(const char *path, const conv_opts *o, conv_set **out,
 		    "2, nodes, frames)", rank);
 		goto out;
 	}
-	if (h5u_kind(f, "track_names") == H5O_TYPE_DATASET &&
-	    (tnames = h5u_read_strings(f, "track_names", &nt, path,
-	    "/track_names", err)) == NULL)
-		goto out;
+	/* A project without tracks has an empty list of track names,
+	 * which h5py stores as an empty float64 dataset. */
+	if (h5u_kind(f, "track_names") == H5O_TYPE_DATASET) {
+		hsize_t td[8];
+		int tr_rank;
+
+		if (h5u_shape(f, "track_names", &tr_rank, td, path,
+		    "/track_names", err) < 0)
+			goto out;
+		if (!(tr_rank == 1 && td[0] == 0) &&
+		    (tnames = h5u_read_strings(f, "track_names", &nt, path,
+		    "/track_names", err)) == NULL)
+			goto out;
+	}
 	/* (tracks, 2, nodes, frames) or (frames, nodes, 2, tracks). */
 	if (dims[1] == 2 && dims[2] == nn && (dims[0] == nt || tnames == NULL ||
 	    !(dims[2] == 2 && dims[1] == nn && dims[3] == nt)))
@@ -768,8 +780,8 @@ conv_read_sleap_h5(const char *path, const conv_opts *o, conv_set **out,
 				if (isnan(tr[ix]) || isnan(tr[iy]))
 					d->p[at] = 0;
 				else
-					d->p[at] = ps == NULL ? 1 :
-					    isnan(ps[ip]) ? 0 : ps[ip];
+					d->p[at] = ps == NULL ||
+					    isnan(ps[ip]) ? 1 : ps[ip];
 			}
 	}
 	*out = s;

@@ -68,6 +68,7 @@ conv_read_sleap_csv(const char *path, const conv_opts *o, conv_set **out,
 		conv_set_free(s);
 		return -1;
 	}
+	conv_csv_hash(&c);
 	memcpy(s->xxh64, c.xxh64, sizeof s->xxh64);
 	if ((rc = conv_csv_row(&c, err)) <= 0) {
 		if (rc == 0)
@@ -75,12 +76,13 @@ conv_read_sleap_csv(const char *path, const conv_opts *o, conv_set **out,
 		goto fail;
 	}
 	nf = c.nf;
-	if (nf < 3 || strcmp(c.f[0], "track") != 0 ||
+	if (nf < 6 || strcmp(c.f[0], "track") != 0 ||
 	    strcmp(c.f[1], "frame_idx") != 0 ||
 	    strcmp(c.f[2], "instance.score") != 0 || (nf - 3) % 3 != 0) {
 		FAIL("%s: line %zu: not a SLEAP analysis CSV header (track, "
 		    "frame_idx, instance.score, then NODE.x, NODE.y, "
-		    "NODE.score for each node)", path, c.line);
+		    "NODE.score for each of one or more nodes)", path,
+		    c.line);
 		goto fail;
 	}
 	nn = (nf - 3) / 3;
@@ -175,6 +177,11 @@ conv_read_sleap_csv(const char *path, const conv_opts *o, conv_set **out,
 	}
 	if (rc < 0)
 		goto fail;
+	if (nin == 0) {
+		FAIL("%s: line %zu: no instances after the header", path,
+		    c.nextline);
+		goto fail;
+	}
 	for (size_t i = 0; i < nin; i++)
 		in[i].v = vals + i * nn * 3;
 	/* Frames: the sorted distinct frame_idx values. */
@@ -223,10 +230,16 @@ conv_read_sleap_csv(const char *path, const conv_opts *o, conv_set **out,
 				    1], sc = in[i].v[3 * k + 2];
 				size_t at = f * s->nbp + k;
 
+				/* x or y empty (or not finite): the
+				 * point is missing as a whole. */
+				if (!isfinite(x) || !isfinite(y)) {
+					d->x[at] = d->y[at] = NAN;
+					d->p[at] = 0;
+					continue;
+				}
 				d->x[at] = x;
 				d->y[at] = y;
-				d->p[at] = isnan(x) || isnan(y) ? 0 :
-				    isnan(sc) ? 1 : sc;
+				d->p[at] = isnan(sc) ? 1 : sc;
 			}
 		}
 		free(filled);
