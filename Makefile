@@ -19,7 +19,8 @@ MZLIBS   = -lzstd -lxxhash -lcjson -lm -lpthread
 # Every tool: tools/NAME.c, man/man1/NAME.1, tests/cli/NAME.t.
 TOOLS = mz-cat mz-convert mz-info mz-head mz-select mz-filter mz-paste mz-outliers \
 	mz-smooth mz-align mz-features mz-pca mz-arhmm mz-syllables mz-eval mz-split \
-	mz-simulate mz-labels mz-dataset mz-index mz-ls
+	mz-simulate mz-labels mz-dataset mz-index mz-ls mz-probe mz-frames \
+	mz-gridmovie mz-overlay
 
 LIBSRC = lib/err.c lib/types.c lib/header.c lib/reader.c lib/writer.c \
 	lib/shuffle.c lib/util.c lib/prefetch.c
@@ -69,7 +70,7 @@ $(B)/lib/videnc.o: lib/videnc.c lib/mz_videnc.h lib/mz_video.h
 	$(CC) $(MZCFLAGS) $(CFLAGS) -c -o $@ lib/videnc.c
 OBJS_mz-probe = $(B)/lib/video.o
 LIBS_mz-probe = $(VIDEO_LIBS)
-LIBS_mz-frames = $(VIDEO_LIBS)
+LIBS_mz-frames = $(VIDEO_LIBS) -lyaml
 $(B)/tools/draw.o: tools/draw.c tools/draw.h lib/mz_video.h
 	@mkdir -p $(@D)
 	$(CC) $(MZCFLAGS) $(CFLAGS) -c -o $@ tools/draw.c
@@ -77,7 +78,7 @@ OBJS_mz-gridmovie = $(B)/lib/video.o $(B)/lib/videnc.o $(B)/tools/draw.o
 LIBS_mz-gridmovie = $(VIDEO_LIBS)
 OBJS_mz-overlay = $(B)/lib/video.o $(B)/lib/videnc.o $(B)/tools/draw.o
 LIBS_mz-overlay = $(VIDEO_LIBS)
-OBJS_mz-frames = $(B)/lib/video.o $(B)/lib/videnc.o
+OBJS_mz-frames = $(B)/lib/video.o $(B)/lib/videnc.o $(B)/tools/dataset.o
 
 # The dataset (manifest, index.csv files, safe names): tools/dataset.c.
 $(B)/tools/dataset.o: tools/dataset.c tools/dataset.h tools/common.h lib/mz.h
@@ -126,10 +127,15 @@ $(B)/tests/tools/%: tests/tools/%.c $(B)/libmz.a lib/mz.h
 TESTTOOLS = $(B)/tests/tools/mzgen $(B)/tests/tools/mzread \
 	$(B)/tests/tools/arhmm-sim \
 	$(B)/tests/tools/h5dump-set \
-	$(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools/mkvideo.c tests/tools/mkh5.c))
+	$(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(wildcard tests/tools/mkvideo.c tests/tools/vcheck.c tests/tools/mkh5.c))
 
 # mkvideo writes test videos (lib/videnc.c); mkh5 writes sample HDF5 files.
 $(B)/tests/tools/mkvideo: tests/tools/mkvideo.c $(B)/lib/video.o \
+		$(B)/lib/videnc.o lib/mz_video.h lib/mz_videnc.h
+	@mkdir -p $(@D)
+	$(CC) $(MZCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/lib/video.o \
+		$(B)/lib/videnc.o $(VIDEO_LIBS) $(MZLIBS)
+$(B)/tests/tools/vcheck: tests/tools/vcheck.c $(B)/lib/video.o \
 		$(B)/lib/videnc.o lib/mz_video.h lib/mz_videnc.h
 	@mkdir -p $(@D)
 	$(CC) $(MZCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/lib/video.o \
@@ -179,12 +185,13 @@ fuzz: deps
 
 # bench.sh: the stream (cat, zstd, csv, memory) and PCA; then each
 # tool family against the Python code users would otherwise run.
-bench: all
+bench: tests
 	MZ_BUILD=$(B) scripts/bench.sh
 	MZ_BUILD=$(B) scripts/bench-filters.sh
 	MZ_BUILD=$(B) scripts/bench-features.sh
 	scripts/bench-arhmm.sh $(B)
 	scripts/bench-convert.sh $(B)
+	MZ_BUILD=$(B) scripts/bench-video.sh
 
 lint:
 	mandoc -Tlint -Wwarning man/man1/*.1 man/man5/*.5 man/man7/*.7

@@ -93,7 +93,9 @@ typedef struct mzv_info {
 /* Pixel formats delivered. */
 enum mzv_pixfmt {
 	MZV_RGB24 = 0,  /* 3 bytes per pixel, R G B */
-	MZV_GRAY8 = 1   /* 1 byte per pixel, luma (BT.601, full range) */
+	MZV_GRAY8 = 1,  /* 1 byte per pixel, luma scaled to full range */
+	MZV_NOPIX = 2   /* no pixels (data NULL): frame numbers, timestamps
+	                   and keyframe flags only, at the decoder's speed */
 };
 
 /* Scaling filters (libswscale's). */
@@ -219,8 +221,8 @@ int64_t mzv_frame_pts(mzv_video *v, int64_t n);
  */
 void mzv_log_init(void);
 
-/* mzv_pixfmt_bpp: bytes per pixel of an enum mzv_pixfmt (3 or 1; 0 if
- * invalid). */
+/* mzv_pixfmt_bpp: bytes per pixel of an enum mzv_pixfmt (3, 1, or 0 for
+ * MZV_NOPIX or an invalid value). */
 int mzv_pixfmt_bpp(int pixfmt);
 
 #endif

@@ -688,7 +688,7 @@ mzv_set_output(mzv_video *v, const mzv_output *o, mz_err *err)
 
 	if (o != NULL)
 		d = *o;
-	if (mzv_pixfmt_bpp(d.pixfmt) == 0)
+	if (mzv_pixfmt_bpp(d.pixfmt) == 0 && d.pixfmt != MZV_NOPIX)
 		return seterr(err, MZ_EINVAL, v->path, 0, "bad pixel format %d",
 		    d.pixfmt);
 	if (d.scaler < MZV_SCALE_BILINEAR || d.scaler > MZV_SCALE_POINT)
@@ -760,6 +760,51 @@ sws_flags(int scaler)
 }
 
 /*
+ * luma_copy: GRAY8 of a planar YUV frame with 8-bit luma, straight from
+ * its Y plane into v->full: copied when full range (yuvj*), else expanded
+ * from 16..235 to 0..255 (rounded, clamped), as libswscale does but
+ * without its general (slow) path.  Returns 0, or -1 when f is not such a
+ * frame (the caller then uses libswscale).
+ */
+static int
+luma_copy(mzv_video *v, const AVFrame *f)
+{
+	const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f->format);
+	int full, x, y;
+	uint8_t lut[256];
+
+	if (d == NULL || !(d->flags & AV_PIX_FMT_FLAG_PLANAR) ||
+	    (d->flags & (AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_PAL |
+	    AV_PIX_FMT_FLAG_BE | AV_PIX_FMT_FLAG_FLOAT)) ||
+	    d->nb_components < 3 || d->comp[0].depth != 8 ||
+	    d->comp[0].plane != 0 || d->comp[0].step != 1)
+		return -1;
+	full = f->color_range == AVCOL_RANGE_JPEG ||
+	    f->format == AV_PIX_FMT_YUVJ420P ||
+	    f->format == AV_PIX_FMT_YUVJ422P ||
+	    f->format == AV_PIX_FMT_YUVJ444P ||
+	    f->format == AV_PIX_FMT_YUVJ440P ||
+	    f->format == AV_PIX_FMT_YUVJ411P;
+	for (x = 0; x < 256; x++) {
+		int t = ((x - 16) * 255 * 2 + 219) / (2 * 219);
+		if (x < 16)
+			t = 0;
+		lut[x] = (uint8_t)(full ? x : t > 255 ? 255 : t);
+	}
+	for (y = 0; y < f->height; y++) {
+		const uint8_t *src = f->data[0] + (size_t)y * f->linesize[0];
+		uint8_t *dst = v->full + (size_t)y * v->full_stride;
+		if (full) {
+			memcpy(dst, src, (size_t)f->width);
+		} else {
+			for (x = 0; x < f->width; x++)
+				dst[x] = lut[src[x]];
+		}
+	}
+	return 0;
+}
+
+/*
  * convert: turn the decoded v->frame into v->fr (format, crop, size) and
  * stamp it with index n.  Returns 0 or -code.
  */
@@ -780,23 +825,6 @@ convert(mzv_video *v, int64_t n, mz_err *err)
 		return seterr(err, MZ_EFORMAT, v->path, 0,
 		    "frame %lld: picture size changed to %dx%d",
 		    (long long)n, f->width, f->height);
-	v->sws_full = sws_getCachedContext(v->sws_full, W, H, f->format, W,
-	    H, dst, SWS_BICUBIC, NULL, NULL, NULL);
-	if (v->sws_full == NULL)
-		return seterr(err, MZ_EFORMAT, v->path, 0,
-		    "frame %lld: cannot convert pixel format %s",
-		    (long long)n, av_get_pix_fmt_name(f->format));
-	if (v->full == NULL) {
-		v->full_stride = FFALIGN(W * bpp, 64);
-		v->full = av_malloc((size_t)v->full_stride * H + 64);
-		if (v->full == NULL)
-			return seterr(err, MZ_ENOMEM, v->path, 0,
-			    "out of memory");
-	}
-	dd[0] = v->full;
-	dl[0] = v->full_stride;
-	sws_scale(v->sws_full, (const uint8_t *const *)f->data, f->linesize,
-	    0, H, dd, dl);
 	v->fr.pixfmt = v->out.pixfmt;
 	v->fr.index = n;
 	v->fr.pts = f->pts != AV_NOPTS_VALUE ? f->pts : f->pkt_dts;
@@ -805,6 +833,33 @@ convert(mzv_video *v, int64_t n, mz_err *err)
 	    (v->fr.pts - v->fpts[0]) * q2d(v->st->time_base) :
 	    (v->info.avg_fps > 0 ? n / v->info.avg_fps : 0.0);
 	v->fr.key = f->key_frame;
+	if (v->out.pixfmt == MZV_NOPIX) {
+		v->fr.data = NULL;
+		v->fr.stride = 0;
+		v->fr.width = v->ow;
+		v->fr.height = v->oh;
+		return 0;
+	}
+	if (v->full == NULL) {
+		v->full_stride = FFALIGN(W * bpp, 64);
+		v->full = av_malloc((size_t)v->full_stride * H + 64);
+		if (v->full == NULL)
+			return seterr(err, MZ_ENOMEM, v->path, 0,
+			    "out of memory");
+	}
+	if (dst == AV_PIX_FMT_GRAY8 && luma_copy(v, f) == 0)
+		goto crop;
+	v->sws_full = sws_getCachedContext(v->sws_full, W, H, f->format, W,
+	    H, dst, SWS_BICUBIC, NULL, NULL, NULL);
+	if (v->sws_full == NULL)
+		return seterr(err, MZ_EFORMAT, v->path, 0,
+		    "frame %lld: cannot convert pixel format %s",
+		    (long long)n, av_get_pix_fmt_name(f->format));
+	dd[0] = v->full;
+	dl[0] = v->full_stride;
+	sws_scale(v->sws_full, (const uint8_t *const *)f->data, f->linesize,
+	    0, H, dd, dl);
+crop:
 	sd[0] = v->full + (size_t)v->cy * v->full_stride + (size_t)v->cx * bpp;
 	sl[0] = v->full_stride;
 	if (v->ow == v->cw && v->oh == v->ch) {
