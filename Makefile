@@ -74,9 +74,16 @@ LIBS_mz-frames = $(VIDEO_LIBS) -lyaml
 $(B)/tools/draw.o: tools/draw.c tools/draw.h lib/mz_video.h
 	@mkdir -p $(@D)
 	$(CC) $(MZCFLAGS) $(CFLAGS) -c -o $@ tools/draw.c
-OBJS_mz-gridmovie = $(B)/lib/video.o $(B)/lib/videnc.o $(B)/tools/draw.o
+# tools/posevid.c: what mz-gridmovie and mz-overlay share besides drawing.
+$(B)/tools/posevid.o: tools/posevid.c tools/posevid.h tools/draw.h \
+		tools/common.h lib/mz.h lib/mz_videnc.h
+	@mkdir -p $(@D)
+	$(CC) $(MZCFLAGS) $(CFLAGS) -c -o $@ tools/posevid.c
+OBJS_mz-gridmovie = $(B)/lib/video.o $(B)/lib/videnc.o $(B)/tools/draw.o \
+	$(B)/tools/posevid.o
 LIBS_mz-gridmovie = $(VIDEO_LIBS)
-OBJS_mz-overlay = $(B)/lib/video.o $(B)/lib/videnc.o $(B)/tools/draw.o
+OBJS_mz-overlay = $(B)/lib/video.o $(B)/lib/videnc.o $(B)/tools/draw.o \
+	$(B)/tools/posevid.o
 LIBS_mz-overlay = $(VIDEO_LIBS)
 OBJS_mz-frames = $(B)/lib/video.o $(B)/lib/videnc.o $(B)/tools/dataset.o
 

@@ -90,6 +90,68 @@ next_opt(int argc, char **argv, const char *optstr,
 	return -1;
 }
 
+/* flag_opt: the options of a command whose only own option is the flag
+ * character flag (0: none) with the long options lo (with the standard
+ * ones); returns 1 if the flag was given, else 0; anything else is a usage
+ * error. */
+static int
+flag_opt(int argc, char **argv, const char *optstr, const struct option *lo,
+	int flag)
+{
+	int c, got = 0;
+
+	while ((c = next_opt(argc, argv, optstr, lo)) != -1) {
+		if (flag != 0 && c == flag)
+			got = 1;
+		else
+			tool_usage(2);
+	}
+	return got;
+}
+
+/* no_opts: the options of a command that has only the standard ones. */
+static void
+no_opts(int argc, char **argv)
+{
+	static const struct option lo[] = { MZ_STD_LONGOPTS,
+		{ NULL, 0, NULL, 0 } };
+
+	flag_opt(argc, argv, "+hq", lo, 0);
+}
+
+/* dry_run_opt: the options of a command with -n (--dry-run) and the
+ * standard ones; returns 1 if -n was given. */
+static int
+dry_run_opt(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		MZ_STD_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+
+	return flag_opt(argc, argv, "+hnq", lo, 'n');
+}
+
+/* finish: the end of a command: free m (may be NULL), flush stdout (dies
+ * if it fails) and return status. */
+static int
+finish(ds_manifest *m, int status)
+{
+	ds_manifest_free(m);
+	finish_stdout();
+	return status;
+}
+
+/* free_files: free the n paths of files and the array. */
+static void
+free_files(char **files, long n)
+{
+	for (long k = 0; k < n; k++)
+		free(files[k]);
+	free(files);
+}
+
 /* ------------------------------------------------------------ init */
 
 /* cmd_init: "init": create the dataset directory, its roots and its
@@ -185,9 +247,7 @@ cmd_init(int argc, char **argv)
 		m->time_column = xstrdup(timecol);
 	if (ds_ensure_roots(m, &e) < 0 || ds_manifest_save(m, &e) < 0)
 		die_err(&e);
-	ds_manifest_free(m);
-	finish_stdout();
-	return 0;
+	return finish(m, 0);
 }
 
 /* ------------------------------------------------------------ show */
@@ -220,18 +280,13 @@ cmd_show(int argc, char **argv)
 		MZ_STD_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
-	int json = 0, c, i, bad = 0;
+	int json, i, bad = 0;
 	ds_manifest *m;
 	char **files = NULL;
 	long n, k;
 	mz_err e = { 0 };
 
-	while ((c = next_opt(argc, argv, "+hjq", lo)) != -1) {
-		if (c == 'j')
-			json = 1;
-		else
-			tool_usage(2);
-	}
+	json = flag_opt(argc, argv, "+hjq", lo, 'j');
 	if (argc - optind != 1)
 		usage_error("show wants one dataset");
 	m = load(argv[optind]);
@@ -316,12 +371,8 @@ cmd_show(int argc, char **argv)
 			free(s);
 		}
 	}
-	for (k = 0; k < n; k++)
-		free(files[k]);
-	free(files);
-	ds_manifest_free(m);
-	finish_stdout();
-	return bad;
+	free_files(files, n);
+	return finish(m, bad);
 }
 
 /* ------------------------------------------------------------ roots */
@@ -330,15 +381,12 @@ cmd_show(int argc, char **argv)
 static int
 cmd_get_root(int argc, char **argv)
 {
-	static const struct option lo[] = { MZ_STD_LONGOPTS,
-		{ NULL, 0, NULL, 0 } };
 	ds_manifest *m;
 	mz_err e = { 0 };
 	char *p;
 	int id;
 
-	if (next_opt(argc, argv, "+hq", lo) != -1)
-		tool_usage(2);
+	no_opts(argc, argv);
 	if (argc - optind != 2)
 		usage_error("get-root wants a dataset and a root name");
 	id = root_arg(argv[optind + 1]);
@@ -347,24 +395,19 @@ cmd_get_root(int argc, char **argv)
 		die_err(&e);
 	printf("%s\n", p);
 	free(p);
-	ds_manifest_free(m);
-	finish_stdout();
-	return 0;
+	return finish(m, 0);
 }
 
 /* cmd_set_root: "set-root": store a root, create its directory, save. */
 static int
 cmd_set_root(int argc, char **argv)
 {
-	static const struct option lo[] = { MZ_STD_LONGOPTS,
-		{ NULL, 0, NULL, 0 } };
 	ds_manifest *m;
 	mz_err e = { 0 };
 	char *p;
 	int id;
 
-	if (next_opt(argc, argv, "+hq", lo) != -1)
-		tool_usage(2);
+	no_opts(argc, argv);
 	if (argc - optind != 3)
 		usage_error("set-root wants a dataset, a root name and a "
 		    "directory");
@@ -378,9 +421,7 @@ cmd_set_root(int argc, char **argv)
 	    ds_manifest_save(m, &e) < 0)
 		die_err(&e);
 	free(p);
-	ds_manifest_free(m);
-	finish_stdout();
-	return 0;
+	return finish(m, 0);
 }
 
 /* pathmap_args: the pairs SRC=DST of argv[from..argc) into pm. */
@@ -401,24 +442,13 @@ pathmap_args(ds_pathmap *pm, int argc, char **argv, int from)
 static int
 cmd_remap(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "dry-run", no_argument, NULL, 'n' },
-		MZ_STD_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
 	char *before[DS_NROOTS];
 	ds_pathmap pm = { 0 };
 	ds_manifest *m;
 	mz_err e = { 0 };
-	int dry = 0, c, i;
+	int dry = dry_run_opt(argc, argv), i;
 	long n;
 
-	while ((c = next_opt(argc, argv, "+hnq", lo)) != -1) {
-		if (c == 'n')
-			dry = 1;
-		else
-			tool_usage(2);
-	}
 	if (argc - optind < 1)
 		usage_error("remap wants a dataset and src=dst pairs");
 	pathmap_args(&pm, argc, argv, optind + 1);
@@ -439,16 +469,15 @@ cmd_remap(int argc, char **argv)
 		fprintf(stderr, "%s: %ld root%s %s\n", prog, n, n == 1 ? "" :
 		    "s", dry ? "would change (dry run)" : "changed");
 	ds_pathmap_free(&pm);
-	ds_manifest_free(m);
-	finish_stdout();
-	return 0;
+	return finish(m, 0);
 }
 
 /* print_report: "COUNT<TAB>FILE" per changed file and a summary of how
- * many what (a singular noun) changed. */
+ * many what (a singular noun) changed; then dies with e when rc < 0 (the
+ * change failed after what r says), else frees r. */
 static void
-print_report(const ds_manifest *m, const ds_report *r, int dry,
-	const char *what)
+print_report(const ds_manifest *m, ds_report *r, int dry,
+	const char *what, int rc, const mz_err *e)
 {
 	long total = 0;
 	size_t i;
@@ -463,6 +492,9 @@ print_report(const ds_manifest *m, const ds_report *r, int dry,
 		fprintf(stderr, "%s: %ld %s%s in %zu file%s %s\n", prog, total,
 		    what, total == 1 ? "" : "s", r->n, r->n == 1 ? "" : "s", dry ?
 		    "would change (dry run)" : "changed");
+	if (rc < 0)
+		die_err(e);
+	ds_report_free(r);
 }
 
 /* cmd_rewrite: "rewrite-paths": apply a prefix map to the path columns
@@ -470,36 +502,20 @@ print_report(const ds_manifest *m, const ds_report *r, int dry,
 static int
 cmd_rewrite(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "dry-run", no_argument, NULL, 'n' },
-		MZ_STD_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
 	ds_pathmap pm = { 0 };
 	ds_report rep = { 0 };
 	ds_manifest *m;
 	mz_err e = { 0 };
-	int dry = 0, c, rc;
+	int dry = dry_run_opt(argc, argv), rc;
 
-	while ((c = next_opt(argc, argv, "+hnq", lo)) != -1) {
-		if (c == 'n')
-			dry = 1;
-		else
-			tool_usage(2);
-	}
 	if (argc - optind < 1)
 		usage_error("rewrite-paths wants a dataset and src=dst pairs");
 	pathmap_args(&pm, argc, argv, optind + 1);
 	m = load(argv[optind]);
 	rc = ds_rewrite_paths(m, &pm, dry, &rep, &e);
-	print_report(m, &rep, dry, "path");
-	if (rc < 0)
-		die_err(&e);
-	ds_report_free(&rep);
+	print_report(m, &rep, dry, "path", rc, &e);
 	ds_pathmap_free(&pm);
-	ds_manifest_free(m);
-	finish_stdout();
-	return 0;
+	return finish(m, 0);
 }
 
 /* cmd_portable: "make-portable": paths inside the dataset made
@@ -507,33 +523,17 @@ cmd_rewrite(int argc, char **argv)
 static int
 cmd_portable(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "dry-run", no_argument, NULL, 'n' },
-		MZ_STD_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
 	ds_report rep = { 0 };
 	ds_manifest *m;
 	mz_err e = { 0 };
-	int dry = 0, c, rc;
+	int dry = dry_run_opt(argc, argv), rc;
 
-	while ((c = next_opt(argc, argv, "+hnq", lo)) != -1) {
-		if (c == 'n')
-			dry = 1;
-		else
-			tool_usage(2);
-	}
 	if (argc - optind != 1)
 		usage_error("make-portable wants one dataset");
 	m = load(argv[optind]);
 	rc = ds_make_portable(m, dry, &rep, &e);
-	print_report(m, &rep, dry, "path");
-	if (rc < 0)
-		die_err(&e);
-	ds_report_free(&rep);
-	ds_manifest_free(m);
-	finish_stdout();
-	return 0;
+	print_report(m, &rep, dry, "path", rc, &e);
+	return finish(m, 0);
 }
 
 /* ------------------------------------------------------------ validate */
@@ -697,12 +697,8 @@ cmd_validate(int argc, char **argv)
 		    "problem%s\n", prog, v.m->dir, v.files, v.files == 1 ?
 		    "" : "s", n, n == 1 ? "" : "es", v.problems,
 		    v.problems == 1 ? "" : "s");
-	for (k = 0; k < n; k++)
-		free(files[k]);
-	free(files);
-	ds_manifest_free((ds_manifest *)v.m);
-	finish_stdout();
-	return v.problems > 0;
+	free_files(files, n);
+	return finish((ds_manifest *)v.m, v.problems > 0);
 }
 
 /* ------------------------------------------------------------ upsert */
@@ -814,9 +810,7 @@ cmd_upsert(int argc, char **argv)
 	free(ks);
 	free(path);
 	ds_table_free(row);
-	ds_manifest_free(m);
-	finish_stdout();
-	return 0;
+	return finish(m, 0);
 }
 
 /* ------------------------------------------------------------ names */
@@ -825,12 +819,9 @@ cmd_upsert(int argc, char **argv)
 static int
 cmd_safe_name(int argc, char **argv)
 {
-	static const struct option lo[] = { MZ_STD_LONGOPTS,
-		{ NULL, 0, NULL, 0 } };
 	int i;
 
-	if (next_opt(argc, argv, "+hq", lo) != -1)
-		tool_usage(2);
+	no_opts(argc, argv);
 	if (argc - optind < 1)
 		usage_error("safe-name wants at least one name");
 	for (i = optind; i < argc; i++) {
@@ -838,28 +829,23 @@ cmd_safe_name(int argc, char **argv)
 		printf("%s\n", s);
 		free(s);
 	}
-	finish_stdout();
-	return 0;
+	return finish(NULL, 0);
 }
 
 /* cmd_entry_key: "entry-key": mosaic's entry key of (group, sequence). */
 static int
 cmd_entry_key(int argc, char **argv)
 {
-	static const struct option lo[] = { MZ_STD_LONGOPTS,
-		{ NULL, 0, NULL, 0 } };
 	char *k;
 
-	if (next_opt(argc, argv, "+hq", lo) != -1)
-		tool_usage(2);
+	no_opts(argc, argv);
 	if (argc - optind != 2)
 		usage_error("entry-key wants a group (may be empty) and a "
 		    "sequence");
 	k = ds_entry_key(argv[optind], argv[optind + 1]);
 	printf("%s\n", k);
 	free(k);
-	finish_stdout();
-	return 0;
+	return finish(NULL, 0);
 }
 
 int

@@ -22,6 +22,7 @@
 #include "draw.h"
 #include "mz_video.h"
 #include "mz_videnc.h"
+#include "posevid.h"
 
 #define SYNOPSIS \
 	"mz-gridmovie [-kqv] [-a bodyparts] [-b bodyparts] [-c cols] " \
@@ -53,75 +54,29 @@ struct inst {
 	size_t rec, start, end;
 };
 
-/* The bodyparts of the tracks and the skeleton as index pairs. */
-struct body {
-	size_t K;
-	char **names;
-	size_t nedges;
-	int (*edges)[2];
-};
-
 /* The options. */
 static struct {
-	const char *anterior, *posterior, *centroid, *tracks, *video,
-	    *video_dir, *outdir, *column, *syllables, *skeleton, *codec;
+	const char *anterior, *posterior, *centroid, *tracks, *video_dir,
+	    *outdir, *column, *syllables;
 	long rows, cols, pre, post, min_len, max_len, window, tile, max_size,
-	    filter, node, line, dot, quality;
-	double min_freq, fps;
+	    filter, dot;
+	double min_freq;
 	uint64_t seed;
-	int keypoints, kp_only, verbose, cmap;
+	int keypoints, kp_only;
 	draw_rgb dot_color;
+	pv_opts pv;             /* the options mz-overlay has too */
 } o = {
 	.column = "syllable", .rows = 4, .cols = 6, .pre = -1, .post = -1,
 	.min_len = 3, .max_len = 0, .window = 0, .tile = 0, .max_size = 1920,
-	.filter = 9, .node = 5, .line = 2, .dot = 4, .quality = 0,
-	.min_freq = 0.005, .dot_color = { 255, 255, 255 }
+	.filter = 9, .dot = 4, .min_freq = 0.005,
+	.dot_color = { 255, 255, 255 }, .pv = { .node = 5, .line = 2 }
 };
 
 static struct rec *recs;
 static size_t nrec;
-static struct body body;
+static pv_body body;
 
 /* ------------------------------------------------------------ helpers */
-
-/* meta_dup: a copy of the string metadata key of h, or NULL. */
-static char *
-meta_dup(const mz_header *h, const char *key)
-{
-	const char *s = mz_meta_str(h, key);
-	return s ? xstrdup(s) : NULL;
-}
-
-/* same_str: a and b both NULL or equal. */
-static int
-same_str(const char *a, const char *b)
-{
-	return (a == NULL && b == NULL) ||
-	    (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
-/* where_of: "FILE: part N[ SEQ]" for messages, malloc'd. */
-static char *
-where_of(mz_reader *r, const char *seq)
-{
-	char buf[1400];
-
-	snprintf(buf, sizeof(buf), "%s: part %zu%s%s", mz_reader_name(r),
-	    mz_reader_part_index(r), seq ? " " : "", seq ? seq : "");
-	return xstrdup(buf);
-}
-
-/* find_col: the index of column name in h, or -1; dies (naming where)
- * when it exists but is not numeric. */
-static int
-find_col(const mz_header *h, const char *name, const char *where)
-{
-	int j = mz_header_find(h, name);
-
-	if (j >= 0 && h->cols[j].type == MZ_NOTYPE)
-		die("%s: column '%s' is not numeric", where, name);
-	return j;
-}
 
 /* ------------------------------------------------- reading the inputs */
 
@@ -134,14 +89,11 @@ find_col(const mz_header *h, const char *name, const char *where)
 static int
 read_syllables(const char *path)
 {
-	mz_reader *r;
-	mz_err e;
-	int rc, all_ch = 1;
+	mz_reader *r = pv_open(path);
+	const mz_header *h;
+	int all_ch = 1;
 
-	if ((r = mz_reader_open(path, &e)) == NULL)
-		die_err(&e);
-	while ((rc = mz_reader_next_part(r, &e)) > 0) {
-		const mz_header *h = mz_reader_header(r);
+	while ((h = pv_next_part(r)) != NULL) {
 		struct rec *c;
 		int jf, js, jx, jy, jh;
 		size_t cap = 0;
@@ -150,29 +102,22 @@ read_syllables(const char *path)
 		recs = xrealloc(recs, (nrec + 1) * sizeof(*recs));
 		c = &recs[nrec++];
 		memset(c, 0, sizeof(*c));
-		c->group = meta_dup(h, "group");
-		c->seq = meta_dup(h, "sequence");
-		c->indiv = meta_dup(h, "individual");
+		c->group = pv_meta_dup(h, "group");
+		c->seq = pv_meta_dup(h, "sequence");
+		c->indiv = pv_meta_dup(h, "individual");
 		c->fps = mz_meta_num(h, "fps", 0);
-		c->where = where_of(r, c->seq);
-		jf = find_col(h, "frame", c->where);
-		js = find_col(h, o.column, c->where);
-		if (jf < 0)
-			die("%s: no column 'frame'", c->where);
-		if (js < 0)
-			die("%s: no column '%s' (the syllables; see --column)",
-			    c->where, o.column);
-		if (mz_type_isfloat(h->cols[js].type))
-			die("%s: column '%s' is not an integer column "
-			    "(syllables are integers)", c->where, o.column);
-		jx = find_col(h, "centroid.x", c->where);
-		jy = find_col(h, "centroid.y", c->where);
-		jh = find_col(h, "heading", c->where);
+		c->where = pv_where(r, c->seq);
+		jf = pv_find_col(h, "frame", c->where);
+		js = pv_find_col(h, o.column, c->where);
+		pv_syl_cols(h, jf, js, o.column, "--column", c->where);
+		jx = pv_find_col(h, "centroid.x", c->where);
+		jy = pv_find_col(h, "centroid.y", c->where);
+		jh = pv_find_col(h, "heading", c->where);
 		if (jx < 0 || jy < 0 || jh < 0) {
 			jx = jy = jh = -1;
 			all_ch = 0;
 		}
-		while ((rc = mz_reader_next_block(r, &b, &e)) > 0) {
+		while (pv_next_block(r, &b)) {
 			if (c->T + b.nrows > cap) {
 				cap = (c->T + b.nrows) * 2;
 				c->frame = xrealloc(c->frame, cap * 8);
@@ -192,13 +137,7 @@ read_syllables(const char *path)
 				    h->cols[jf].type, i)))
 					die("%s: row %zu: frame is not a "
 					    "number", c->where, t);
-				if (c->frame[t] < 0 ||
-				    (t > 0 && c->frame[t] <= c->frame[t - 1]))
-					die("%s: row %zu: frame %lld is %s",
-					    c->where, t,
-					    (long long)c->frame[t],
-					    c->frame[t] < 0 ? "negative" :
-					    "not after the previous row's");
+				pv_check_frame(c->frame, t, c->where);
 				c->syl[t] = s < 0 ? -1 : s > INT32_MAX ?
 				    INT32_MAX : (int32_t)s;
 				c->cx[t] = jx < 0 ? NAN : mz_get_f64(
@@ -210,131 +149,9 @@ read_syllables(const char *path)
 			}
 			c->T += b.nrows;
 		}
-		if (rc < 0)
-			die_err(&e);
 	}
-	if (rc < 0)
-		die_err(&e);
 	mz_reader_close(r);
 	return all_ch;
-}
-
-/*
- * read_body: the bodyparts of tracks header h into body (the first part
- * fixes them; later parts must have the same), and the skeleton from the
- * metadata unless --skeleton gave one.
- */
-static void
-read_body(const mz_header *h, const char *where)
-{
-	const cJSON *bp = cJSON_GetObjectItemCaseSensitive(h->meta,
-	    "bodyparts"), *it;
-	size_t K = 0;
-
-	if (!cJSON_IsArray(bp) || cJSON_GetArraySize(bp) == 0)
-		die("%s: no \"bodyparts\" metadata (not standard tracks)",
-		    where);
-	cJSON_ArrayForEach(it, bp) {
-		if (!cJSON_IsString(it))
-			die("%s: \"bodyparts\" metadata is not a list of "
-			    "names", where);
-		if (body.names != NULL && (K >= body.K ||
-		    strcmp(body.names[K], it->valuestring) != 0))
-			die("%s: bodyparts differ from the first part's",
-			    where);
-		K++;
-	}
-	if (body.names != NULL) {
-		if (K != body.K)
-			die("%s: bodyparts differ from the first part's",
-			    where);
-		return;
-	}
-	body.K = K;
-	body.names = xcalloc(K, sizeof(char *));
-	K = 0;
-	cJSON_ArrayForEach(it, bp)
-		body.names[K++] = xstrdup(it->valuestring);
-}
-
-/* bp_index: the index of bodypart name, or -1. */
-static int
-bp_index(const char *name, size_t len)
-{
-	for (size_t k = 0; k < body.K; k++)
-		if (strlen(body.names[k]) == len &&
-		    strncmp(body.names[k], name, len) == 0)
-			return (int)k;
-	return -1;
-}
-
-/* add_edge: append the edge (a, b) to the skeleton. */
-static void
-add_edge(int a, int b)
-{
-	body.edges = xrealloc(body.edges, (body.nedges + 1) *
-	    sizeof(*body.edges));
-	body.edges[body.nedges][0] = a;
-	body.edges[body.nedges][1] = b;
-	body.nedges++;
-}
-
-/*
- * parse_skeleton: the edges of s, "A-B,C-D" (bodypart names; a name may
- * contain '-': the split is where both sides are bodyparts).  Dies with a
- * message naming where.
- */
-static void
-parse_skeleton(const char *s, const char *where)
-{
-	const char *p = s;
-
-	while (*p != '\0') {
-		size_t len = strcspn(p, ",");
-		int a = -1, b = -1;
-
-		for (size_t i = 1; i + 1 < len && (a < 0 || b < 0); i++)
-			if (p[i] == '-') {
-				a = bp_index(p, i);
-				b = bp_index(p + i + 1, len - i - 1);
-			}
-		if (a < 0 || b < 0)
-			die("%s: --skeleton: '%.*s' is not two bodyparts "
-			    "joined by '-'", where, (int)len, p);
-		add_edge(a, b);
-		p += len;
-		if (*p == ',')
-			p++;
-	}
-}
-
-/* meta_skeleton: the edges of the "skeleton" metadata of h (pairs of
- * bodypart names or indices); pairs naming unknown bodyparts are left
- * out, as upstream's get_edges does. */
-static void
-meta_skeleton(const mz_header *h)
-{
-	const cJSON *sk = cJSON_GetObjectItemCaseSensitive(h->meta,
-	    "skeleton"), *e;
-
-	if (!cJSON_IsArray(sk))
-		return;
-	cJSON_ArrayForEach(e, sk) {
-		int ab[2] = { -1, -1 };
-		if (!cJSON_IsArray(e) || cJSON_GetArraySize(e) != 2)
-			continue;
-		for (int i = 0; i < 2; i++) {
-			const cJSON *x = cJSON_GetArrayItem(e, i);
-			if (cJSON_IsString(x))
-				ab[i] = bp_index(x->valuestring,
-				    strlen(x->valuestring));
-			else if (cJSON_IsNumber(x) && x->valuedouble >= 0 &&
-			    x->valuedouble < (double)body.K)
-				ab[i] = (int)x->valuedouble;
-		}
-		if (ab[0] >= 0 && ab[1] >= 0)
-			add_edge(ab[0], ab[1]);
-	}
 }
 
 /*
@@ -346,44 +163,25 @@ meta_skeleton(const mz_header *h)
 static void
 read_tracks(const char *path)
 {
-	mz_reader *r;
-	mz_err e;
-	int rc, first = 1;
+	mz_reader *r = pv_open(path);
+	const mz_header *h;
 
-	if ((r = mz_reader_open(path, &e)) == NULL)
-		die_err(&e);
-	while ((rc = mz_reader_next_part(r, &e)) > 0) {
-		const mz_header *h = mz_reader_header(r);
-		char *seq = meta_dup(h, "sequence"), *grp = meta_dup(h,
-		    "group"), *ind = meta_dup(h, "individual");
-		char *where = where_of(r, seq);
+	while ((h = pv_next_part(r)) != NULL) {
+		char *seq = pv_meta_dup(h, "sequence"), *grp = pv_meta_dup(h,
+		    "group"), *ind = pv_meta_dup(h, "individual");
+		char *where = pv_where(r, seq);
 		int *jx, *jy, jf;
 		size_t n = 0, cap = 0, K;
 		int64_t *fr = NULL;
 		float *xy = NULL;
 		mz_block b;
 
-		read_body(h, where);
-		if (first && o.skeleton == NULL)
-			meta_skeleton(h);
-		first = 0;
+		pv_read_body(&body, h, where, o.pv.skeleton == NULL);
 		K = body.K;
-		jx = xmalloc(K * sizeof(int));
-		jy = xmalloc(K * sizeof(int));
-		if ((jf = find_col(h, "frame", where)) < 0)
+		if ((jf = pv_find_col(h, "frame", where)) < 0)
 			die("%s: no column 'frame'", where);
-		for (size_t k = 0; k < K; k++) {
-			char name[1100];
-			snprintf(name, sizeof(name), "%s.x", body.names[k]);
-			jx[k] = find_col(h, name, where);
-			snprintf(name, sizeof(name), "%s.y", body.names[k]);
-			jy[k] = find_col(h, name, where);
-			if (jx[k] < 0 || jy[k] < 0)
-				die("%s: no column '%s.%s' (bodypart %s)",
-				    where, body.names[k], jx[k] < 0 ? "x" :
-				    "y", body.names[k]);
-		}
-		while ((rc = mz_reader_next_block(r, &b, &e)) > 0) {
+		pv_kp_cols(&body, h, where, 1, &jx, &jy);
+		while (pv_next_block(r, &b)) {
 			if (n + b.nrows > cap) {
 				cap = (n + b.nrows) * 2;
 				fr = xrealloc(fr, cap * 8);
@@ -396,24 +194,15 @@ read_tracks(const char *path)
 					die("%s: row %zu: frame %lld is not "
 					    "after the previous row's", where,
 					    n, (long long)fr[n]);
-				for (size_t k = 0; k < K; k++) {
-					xy[(n * K + k) * 2] = (float)
-					    mz_get_f64(b.cols[jx[k]],
-					    h->cols[jx[k]].type, i);
-					xy[(n * K + k) * 2 + 1] = (float)
-					    mz_get_f64(b.cols[jy[k]],
-					    h->cols[jy[k]].type, i);
-				}
+				pv_kp_row(&b, h, jx, jy, K, i, xy + n * K * 2);
 			}
 		}
-		if (rc < 0)
-			die_err(&e);
 		for (size_t i = 0; i < nrec; i++) {
 			struct rec *c = &recs[i];
 			size_t lo = 0;
-			if (c->kp != NULL || !same_str(c->seq, seq) ||
-			    !same_str(c->group, grp) ||
-			    !same_str(c->indiv, ind))
+			if (c->kp != NULL || !pv_same_str(c->seq, seq) ||
+			    !pv_same_str(c->group, grp) ||
+			    !pv_same_str(c->indiv, ind))
 				continue;
 			c->kp = xmalloc((c->T * K * 2 + 1) * sizeof(float));
 			for (size_t t = 0; t < c->T; t++) {
@@ -442,8 +231,6 @@ read_tracks(const char *path)
 		free(ind);
 		free(where);
 	}
-	if (rc < 0)
-		die_err(&e);
 	mz_reader_close(r);
 	for (size_t i = 0; i < nrec; i++)
 		if (recs[i].kp == NULL)
@@ -464,7 +251,7 @@ name_list(const char *s, const char *opt)
 	}
 	while (*s != '\0') {
 		size_t len = strcspn(s, ",");
-		int k = bp_index(s, len);
+		int k = pv_bp_index(&body, s, len);
 		if (k < 0)
 			die("%s: %s: no bodypart '%.*s'", o.tracks, opt,
 			    (int)len, s);
@@ -689,14 +476,14 @@ assign_videos(int *fps_num, int *fps_den)
 {
 	for (size_t i = 0; i < nrec; i++) {
 		struct rec *c = &recs[i];
-		if (o.video != NULL) {
-			if (!same_str(c->seq, recs[0].seq))
+		if (o.pv.video != NULL) {
+			if (!pv_same_str(c->seq, recs[0].seq))
 				die("%s: --video gives one video, but the "
 				    "input has sequences '%s' and '%s' (use "
 				    "--video-dir)", c->where,
 				    recs[0].seq ? recs[0].seq : "",
 				    c->seq ? c->seq : "");
-			c->video = o.video;
+			c->video = o.pv.video;
 		} else {
 			char *best = NULL;
 			size_t blen = 0;
@@ -705,7 +492,7 @@ assign_videos(int *fps_num, int *fps_den)
 				    "its video in %s by", c->where,
 				    o.video_dir);
 			for (size_t j = 0; j < i; j++)
-				if (same_str(recs[j].seq, c->seq))
+				if (pv_same_str(recs[j].seq, c->seq))
 					c->video = recs[j].video;
 			if (c->video != NULL)
 				continue;
@@ -894,11 +681,11 @@ draw_pose(draw_img *im, const struct rec *c, size_t t, const draw_xform *x,
 	for (size_t i = 0; i < body.nedges && line > 0; i++) {
 		int a = body.edges[i][0], b = body.edges[i][1];
 		draw_line(im, u[2 * a], u[2 * a + 1], u[2 * b], u[2 * b + 1],
-		    line, draw_cmap_k(o.cmap, a, (int)K), 1);
+		    line, draw_cmap_k(o.pv.cmap, a, (int)K), 1);
 	}
 	for (size_t k = 0; k < K && node > 0; k++)
 		draw_circle(im, u[2 * k], u[2 * k + 1], node,
-		    draw_cmap_k(o.cmap, (int)k, (int)K), 1);
+		    draw_cmap_k(o.pv.cmap, (int)k, (int)K), 1);
 	free(u);
 }
 
@@ -946,8 +733,8 @@ render_tile(const struct inst *in, long pre, long f0, long f1, uint8_t *buf,
 			draw_warp(&src, &im, &xf, (draw_rgb){ 0, 0, 0 });
 		}
 		if (c->kp != NULL && (o.keypoints || o.kp_only))
-			draw_pose(&im, c, t, &xf, o.node * (o.kp_only ? 1 :
-			    sc), o.line * (o.kp_only ? 1 : sc));
+			draw_pose(&im, c, t, &xf, o.pv.node * (o.kp_only ? 1 :
+			    sc), o.pv.line * (o.kp_only ? 1 : sc));
 		if (o.dot > 0 && (size_t)t >= in->start && (size_t)t < in->end) {
 			double qx, qy;
 			draw_xform_apply(&xf, c->cx[t], c->cy[t], &qx, &qy);
@@ -1013,18 +800,6 @@ write_instances(const struct syl *S, const int *show, int nshow, size_t m)
 	free(path);
 }
 
-/* parse_long: a count in [min, max] (usage error otherwise). */
-static long
-parse_long(const char *s, const char *what, long min, long max)
-{
-	uint64_t v = parse_count(s, what);
-
-	if (v < (uint64_t)min || v > (uint64_t)max)
-		usage_error("bad %s '%s' (want %ld to %ld)", what, s, min,
-		    max);
-	return (long)v;
-}
-
 /* parse_syllables: the comma-separated syllable numbers of s (malloc'd),
  * their count in *n. */
 static int *
@@ -1041,7 +816,7 @@ parse_syllables(const char *s, int *n)
 		memcpy(buf, s, len);
 		buf[len] = '\0';
 		v = xrealloc(v, (size_t)(*n + 1) * sizeof(int));
-		v[(*n)++] = (int)parse_long(buf, "syllable", 0, INT32_MAX);
+		v[(*n)++] = (int)pv_parse_long(buf, "syllable", 0, INT32_MAX);
 		s += len;
 		if (*s == ',')
 			s++;
@@ -1049,37 +824,13 @@ parse_syllables(const char *s, int *n)
 	return v;
 }
 
-/* fps_fraction: fps as a fraction *num / *den (den 1, 1001 or 1000). */
-static void
-fps_fraction(double fps, int *num, int *den)
-{
-	static const int dens[] = { 1, 1001, 1000 };
-
-	for (int i = 0; i < 3; i++) {
-		double n = fps * dens[i];
-		if (fabs(n - round(n)) < 1e-6 * dens[i] || i == 2) {
-			*num = (int)round(n);
-			*den = dens[i];
-			return;
-		}
-	}
-}
-
-/* remove_temps: atexit handler: no half-written movie is left. */
-static void
-remove_temps(void)
-{
-	mzv_enc_remove_temps();
-}
-
 int
 main(int argc, char **argv)
 {
 	enum {
-		O_CODEC = OPT_FIRST_TOOL_OPT, O_CMAP, O_COLUMN, O_DOTC, O_DOTR,
-		O_FILTER, O_FPS, O_KPONLY, O_LINE, O_MAXLEN, O_MAXSIZE,
-		O_MINFREQ, O_MINLEN, O_NODE, O_POST, O_PRE, O_QUALITY, O_SEED,
-		O_SKEL, O_TILE, O_VIDEO, O_VDIR, O_WINDOW
+		O_COLUMN = PV_O_NEXT, O_DOTC, O_DOTR, O_FILTER, O_KPONLY,
+		O_MAXLEN, O_MAXSIZE, O_MINFREQ, O_MINLEN, O_POST, O_PRE,
+		O_SEED, O_TILE, O_VDIR, O_WINDOW
 	};
 	static const struct option longopts[] = {
 		{ "anterior", required_argument, NULL, 'a' },
@@ -1092,27 +843,27 @@ main(int argc, char **argv)
 		{ "syllables", required_argument, NULL, 's' },
 		{ "tracks", required_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
-		{ "codec", required_argument, NULL, O_CODEC },
-		{ "colormap", required_argument, NULL, O_CMAP },
+		{ "codec", required_argument, NULL, PV_O_CODEC },
+		{ "colormap", required_argument, NULL, PV_O_CMAP },
 		{ "column", required_argument, NULL, O_COLUMN },
 		{ "dot-color", required_argument, NULL, O_DOTC },
 		{ "dot-radius", required_argument, NULL, O_DOTR },
 		{ "filter-size", required_argument, NULL, O_FILTER },
-		{ "fps", required_argument, NULL, O_FPS },
+		{ "fps", required_argument, NULL, PV_O_FPS },
 		{ "keypoints-only", no_argument, NULL, O_KPONLY },
-		{ "line-width", required_argument, NULL, O_LINE },
+		{ "line-width", required_argument, NULL, PV_O_LINE },
 		{ "max-length", required_argument, NULL, O_MAXLEN },
 		{ "max-size", required_argument, NULL, O_MAXSIZE },
 		{ "min-frequency", required_argument, NULL, O_MINFREQ },
 		{ "min-length", required_argument, NULL, O_MINLEN },
-		{ "node-size", required_argument, NULL, O_NODE },
+		{ "node-size", required_argument, NULL, PV_O_NODE },
 		{ "post", required_argument, NULL, O_POST },
 		{ "pre", required_argument, NULL, O_PRE },
-		{ "quality", required_argument, NULL, O_QUALITY },
+		{ "quality", required_argument, NULL, PV_O_QUALITY },
 		{ "seed", required_argument, NULL, O_SEED },
-		{ "skeleton", required_argument, NULL, O_SKEL },
+		{ "skeleton", required_argument, NULL, PV_O_SKEL },
 		{ "tile", required_argument, NULL, O_TILE },
-		{ "video", required_argument, NULL, O_VIDEO },
+		{ "video", required_argument, NULL, PV_O_VIDEO },
 		{ "video-dir", required_argument, NULL, O_VDIR },
 		{ "window", required_argument, NULL, O_WINDOW },
 		MZ_STD_LONGOPTS,
@@ -1129,7 +880,7 @@ main(int argc, char **argv)
 	mz_err e;
 
 	tool_init("mz-gridmovie", SYNOPSIS);
-	o.cmap = 0;
+	o.pv.cmap = 0;
 	while ((c = getopt_long(argc, argv, "a:b:c:hko:p:qr:s:t:v", longopts,
 	    NULL)) != -1) {
 		switch (c) {
@@ -1140,7 +891,7 @@ main(int argc, char **argv)
 			o.centroid = optarg;
 			break;
 		case 'c':
-			o.cols = parse_long(optarg, "column count", 1, 64);
+			o.cols = pv_parse_long(optarg, "column count", 1, 64);
 			break;
 		case 'k':
 			o.keypoints = 1;
@@ -1152,24 +903,13 @@ main(int argc, char **argv)
 			o.posterior = optarg;
 			break;
 		case 'r':
-			o.rows = parse_long(optarg, "row count", 1, 64);
+			o.rows = pv_parse_long(optarg, "row count", 1, 64);
 			break;
 		case 's':
 			o.syllables = optarg;
 			break;
 		case 't':
 			o.tracks = optarg;
-			break;
-		case 'v':
-			o.verbose = 1;
-			break;
-		case O_CODEC:
-			o.codec = optarg;
-			break;
-		case O_CMAP:
-			if ((o.cmap = draw_cmap_find(optarg)) < 0)
-				usage_error("bad colour map '%s' (want one "
-				    "of %s)", optarg, draw_cmap_names());
 			break;
 		case O_COLUMN:
 			o.column = optarg;
@@ -1180,30 +920,21 @@ main(int argc, char **argv)
 				    "#rrggbb)", optarg);
 			break;
 		case O_DOTR:
-			o.dot = parse_long(optarg, "dot radius", 0, 1000);
+			o.dot = pv_parse_long(optarg, "dot radius", 0, 1000);
 			break;
 		case O_FILTER:
-			o.filter = parse_long(optarg, "filter size", 0,
+			o.filter = pv_parse_long(optarg, "filter size", 0,
 			    100000);
-			break;
-		case O_FPS:
-			o.fps = parse_double(optarg, "frame rate");
-			if (!(o.fps > 0 && o.fps <= 10000))
-				usage_error("bad frame rate '%s' (want more "
-				    "than 0, at most 10000)", optarg);
 			break;
 		case O_KPONLY:
 			o.kp_only = 1;
 			break;
-		case O_LINE:
-			o.line = parse_long(optarg, "line width", 0, 1000);
-			break;
 		case O_MAXLEN:
-			o.max_len = parse_long(optarg, "maximum length", 1,
+			o.max_len = pv_parse_long(optarg, "maximum length", 1,
 			    INT32_MAX);
 			break;
 		case O_MAXSIZE:
-			o.max_size = parse_long(optarg, "maximum size", 16,
+			o.max_size = pv_parse_long(optarg, "maximum size", 16,
 			    16384);
 			break;
 		case O_MINFREQ:
@@ -1213,42 +944,31 @@ main(int argc, char **argv)
 				    "0 to 1)", optarg);
 			break;
 		case O_MINLEN:
-			o.min_len = parse_long(optarg, "minimum length", 1,
+			o.min_len = pv_parse_long(optarg, "minimum length", 1,
 			    INT32_MAX);
 			break;
-		case O_NODE:
-			o.node = parse_long(optarg, "node size", 0, 1000);
-			break;
 		case O_POST:
-			o.post = parse_long(optarg, "post", 1, 1000000);
+			o.post = pv_parse_long(optarg, "post", 1, 1000000);
 			break;
 		case O_PRE:
-			o.pre = parse_long(optarg, "pre", 0, 1000000);
-			break;
-		case O_QUALITY:
-			o.quality = parse_long(optarg, "quality", 0, 63);
+			o.pre = pv_parse_long(optarg, "pre", 0, 1000000);
 			break;
 		case O_SEED:
 			if (mz_parse_seed(optarg, &o.seed, &e) < 0)
 				usage_error("bad seed '%s'", optarg);
 			break;
-		case O_SKEL:
-			o.skeleton = optarg;
-			break;
 		case O_TILE:
-			o.tile = parse_long(optarg, "tile size", 2, 16384);
-			break;
-		case O_VIDEO:
-			o.video = optarg;
+			o.tile = pv_parse_long(optarg, "tile size", 2, 16384);
 			break;
 		case O_VDIR:
 			o.video_dir = optarg;
 			break;
 		case O_WINDOW:
-			o.window = parse_long(optarg, "window size", 2, 16384);
+			o.window = pv_parse_long(optarg, "window size", 2,
+			    16384);
 			break;
 		default:
-			tool_stdopt(c);
+			pv_option(&o.pv, c, optarg);
 		}
 	}
 	argc -= optind;
@@ -1259,9 +979,9 @@ main(int argc, char **argv)
 	}
 	if (o.outdir == NULL)
 		usage_error("no output directory (-o)");
-	if (o.video != NULL && o.video_dir != NULL)
+	if (o.pv.video != NULL && o.video_dir != NULL)
 		usage_error("--video and --video-dir exclude each other");
-	if (!o.kp_only && o.video == NULL && o.video_dir == NULL)
+	if (!o.kp_only && o.pv.video == NULL && o.video_dir == NULL)
 		usage_error("no video (--video or --video-dir; or "
 		    "--keypoints-only)");
 	if ((o.keypoints || o.kp_only) && o.tracks == NULL)
@@ -1277,8 +997,8 @@ main(int argc, char **argv)
 	check_inputs(argv, argc);
 	if (o.tracks != NULL)
 		check_inputs((char *const *)&o.tracks, 1);
-	if (o.video != NULL && access(o.video, R_OK) != 0)
-		die("%s:", o.video);
+	if (o.pv.video != NULL && access(o.pv.video, R_OK) != 0)
+		die("%s:", o.pv.video);
 	if (o.video_dir != NULL && (stat(o.video_dir, &st) != 0 ||
 	    !S_ISDIR(st.st_mode)))
 		die("%s: %s", o.video_dir, errno ? strerror(errno) :
@@ -1291,9 +1011,9 @@ main(int argc, char **argv)
 		die("%s: no parts", argv[0]);
 	if (o.tracks != NULL) {
 		read_tracks(o.tracks);
-		if (o.skeleton != NULL)
-			parse_skeleton(o.skeleton, o.tracks);
-	} else if (o.skeleton != NULL)
+		if (o.pv.skeleton != NULL)
+			pv_parse_skeleton(&body, o.pv.skeleton, o.tracks);
+	} else if (o.pv.skeleton != NULL)
 		usage_error("--skeleton needs the tracks (-t)");
 	if (!all_ch) {
 		if (o.tracks == NULL)
@@ -1308,13 +1028,13 @@ main(int argc, char **argv)
 	filter_all();
 	if (!o.kp_only)
 		assign_videos(&fps_num, &fps_den);
-	if (o.fps > 0 || fps_num <= 0 || (recs[0].fps > 0 &&
+	if (o.pv.fps > 0 || fps_num <= 0 || (recs[0].fps > 0 &&
 	    fabs(recs[0].fps - (double)fps_num / fps_den) > 1e-3)) {
-		double fps = o.fps > 0 ? o.fps : recs[0].fps;
+		double fps = o.pv.fps > 0 ? o.pv.fps : recs[0].fps;
 		if (!(fps > 0))
 			die("%s: no frame rate (no \"fps\" metadata); give "
 			    "--fps", recs[0].where);
-		fps_fraction(fps, &fps_num, &fps_den);
+		pv_fps_fraction(fps, &fps_num, &fps_den);
 	}
 	pre = o.pre >= 0 ? o.pre : lround(1.0 * fps_num / fps_den);
 	post = o.post >= 0 ? o.post : lround(2.0 * fps_num / fps_den);
@@ -1355,7 +1075,7 @@ main(int argc, char **argv)
 			    S[k].n >= m) {
 				show[nshow++] = k;
 				pick(&S[k], k, m);
-			} else if (S[k].onsets > 0 && o.verbose)
+			} else if (S[k].onsets > 0 && o.pv.verbose)
 				fprintf(stderr, "%s: syllable %d left out: "
 				    "frequency %.4f, %zu instances\n", prog,
 				    k, freq, S[k].n);
@@ -1390,8 +1110,8 @@ main(int argc, char **argv)
 		die("%s:", o.outdir);
 	if (stat(o.outdir, &st) != 0 || !S_ISDIR(st.st_mode))
 		die("%s: not a directory", o.outdir);
-	atexit(remove_temps);
-	if (o.verbose)
+	atexit(pv_remove_temps);
+	if (o.pv.verbose)
 		fprintf(stderr, "%s: %d movies of %ld x %ld tiles, window %ld "
 		    "px, tile %ld px, %ld frames (%ld before onset) at "
 		    "%d/%d fps\n", prog, nshow, o.rows, o.cols, window, tile,
@@ -1405,7 +1125,8 @@ main(int argc, char **argv)
 		uint8_t *buf;
 		progress *pg = progress_start("mz-gridmovie",
 		    (uint64_t)nshow * (uint64_t)nf);
-		mzv_encopts eo = { o.codec, NULL, 0, 0, (int)o.quality, 0, 0 };
+		mzv_encopts eo = { o.pv.codec, NULL, 0, 0,
+		    (int)o.pv.quality, 0, 0 };
 
 		chunk = chunk < 1 ? 1 : chunk > nf ? nf : chunk;
 		buf = xmalloc((size_t)chunk * fbytes);
@@ -1436,7 +1157,7 @@ main(int argc, char **argv)
 					    (uint64_t)nf + (uint64_t)f + 1);
 				}
 			}
-			if (o.verbose)
+			if (o.pv.verbose)
 				fprintf(stderr, "%s: %s: syllable %d, %zu "
 				    "instances of %zu, %s\n", prog, path,
 				    show[a], m, S[show[a]].n,
@@ -1479,10 +1200,7 @@ main(int argc, char **argv)
 		}
 	}
 	free(recs);
-	for (size_t k = 0; k < body.K; k++)
-		free(body.names[k]);
-	free(body.names);
-	free(body.edges);
+	pv_body_free(&body);
 	finish_stdout();
 	return 0;
 }

@@ -16,6 +16,7 @@
 #include "draw.h"
 #include "mz_video.h"
 #include "mz_videnc.h"
+#include "posevid.h"
 
 #define SYNOPSIS \
 	"mz-overlay [-qv] [-c column] [-s file] [--codec name] " \
@@ -37,163 +38,18 @@ struct ind {
 };
 
 static struct {
-	const char *column, *syllables, *video, *out, *skeleton, *codec,
-	    *sequence;
-	long start, end, node, line, text, quality;
-	int frame_numbers, verbose, cmap, column_given, width, height;
-	double fps;
+	const char *column, *syllables, *out, *sequence;
+	long start, end, text;
+	int frame_numbers, column_given, width, height;
+	pv_opts pv;             /* the options mz-gridmovie has too */
 } o = {
-	.column = "syllable", .start = 0, .end = -1, .node = 5, .line = 2,
-	.text = 2, .frame_numbers = 1
+	.column = "syllable", .start = 0, .end = -1, .text = 2,
+	.frame_numbers = 1, .pv = { .node = 5, .line = 2 }
 };
 
 static struct ind *ind;
 static size_t nind;
-static size_t K;
-static char **names;
-static size_t nedges;
-static int (*edges)[2];
-
-/* meta_dup: a copy of the string metadata key of h, or NULL. */
-static char *
-meta_dup(const mz_header *h, const char *key)
-{
-	const char *s = mz_meta_str(h, key);
-	return s ? xstrdup(s) : NULL;
-}
-
-/* same_str: a and b both NULL or equal. */
-static int
-same_str(const char *a, const char *b)
-{
-	return (a == NULL && b == NULL) ||
-	    (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
-/* where_of: "FILE: part N[ SEQ]" for messages, malloc'd. */
-static char *
-where_of(mz_reader *r, const char *seq)
-{
-	char buf[1400];
-
-	snprintf(buf, sizeof(buf), "%s: part %zu%s%s", mz_reader_name(r),
-	    mz_reader_part_index(r), seq ? " " : "", seq ? seq : "");
-	return xstrdup(buf);
-}
-
-/* bp_index: the index of bodypart name (len bytes), or -1. */
-static int
-bp_index(const char *name, size_t len)
-{
-	for (size_t k = 0; k < K; k++)
-		if (strlen(names[k]) == len && strncmp(names[k], name, len) == 0)
-			return (int)k;
-	return -1;
-}
-
-/* add_edge: append the edge (a, b) to the skeleton. */
-static void
-add_edge(int a, int b)
-{
-	edges = xrealloc(edges, (nedges + 1) * sizeof(*edges));
-	edges[nedges][0] = a;
-	edges[nedges][1] = b;
-	nedges++;
-}
-
-/*
- * parse_skeleton: the edges of s, "A-B,C-D" (bodypart names; a name may
- * contain '-': the split is where both sides are bodyparts).
- */
-static void
-parse_skeleton(const char *s, const char *where)
-{
-	const char *p = s;
-
-	while (*p != '\0') {
-		size_t len = strcspn(p, ",");
-		int a = -1, b = -1;
-
-		for (size_t i = 1; i + 1 < len && (a < 0 || b < 0); i++)
-			if (p[i] == '-') {
-				a = bp_index(p, i);
-				b = bp_index(p + i + 1, len - i - 1);
-			}
-		if (a < 0 || b < 0)
-			die("%s: --skeleton: '%.*s' is not two bodyparts "
-			    "joined by '-'", where, (int)len, p);
-		add_edge(a, b);
-		p += len;
-		if (*p == ',')
-			p++;
-	}
-}
-
-/* meta_skeleton: the edges of the "skeleton" metadata of h (pairs of
- * bodypart names or indices); pairs naming unknown bodyparts are left
- * out, as upstream's get_edges does. */
-static void
-meta_skeleton(const mz_header *h)
-{
-	const cJSON *sk = cJSON_GetObjectItemCaseSensitive(h->meta,
-	    "skeleton"), *e;
-
-	if (!cJSON_IsArray(sk))
-		return;
-	cJSON_ArrayForEach(e, sk) {
-		int ab[2] = { -1, -1 };
-		if (!cJSON_IsArray(e) || cJSON_GetArraySize(e) != 2)
-			continue;
-		for (int i = 0; i < 2; i++) {
-			const cJSON *x = cJSON_GetArrayItem(e, i);
-			if (cJSON_IsString(x))
-				ab[i] = bp_index(x->valuestring,
-				    strlen(x->valuestring));
-			else if (cJSON_IsNumber(x) && x->valuedouble >= 0 &&
-			    x->valuedouble < (double)K)
-				ab[i] = (int)x->valuedouble;
-		}
-		if (ab[0] >= 0 && ab[1] >= 0)
-			add_edge(ab[0], ab[1]);
-	}
-}
-
-/*
- * read_body: the bodyparts of header h; the first part fixes them, later
- * parts must have the same.
- */
-static void
-read_body(const mz_header *h, const char *where)
-{
-	const cJSON *bp = cJSON_GetObjectItemCaseSensitive(h->meta,
-	    "bodyparts"), *it;
-	size_t n = 0;
-
-	if (!cJSON_IsArray(bp) || cJSON_GetArraySize(bp) == 0)
-		die("%s: no \"bodyparts\" metadata (not standard tracks)",
-		    where);
-	cJSON_ArrayForEach(it, bp) {
-		if (!cJSON_IsString(it))
-			die("%s: \"bodyparts\" metadata is not a list of "
-			    "names", where);
-		if (names != NULL && (n >= K ||
-		    strcmp(names[n], it->valuestring) != 0))
-			die("%s: bodyparts differ from the first part's",
-			    where);
-		n++;
-	}
-	if (names != NULL) {
-		if (n != K)
-			die("%s: bodyparts differ from the first part's",
-			    where);
-		return;
-	}
-	K = n;
-	names = xcalloc(K, sizeof(char *));
-	n = 0;
-	cJSON_ArrayForEach(it, bp)
-		names[n++] = xstrdup(it->valuestring);
-}
+static pv_body body;
 
 /* syl_levels: a copy of the "levels" of column j of h, or NULL. */
 static cJSON *
@@ -219,26 +75,22 @@ syl_levels(const mz_header *h, int j)
 static void
 read_tracks(const char *path)
 {
-	mz_reader *r;
-	mz_err e;
-	int rc, first = 1;
+	mz_reader *r = pv_open(path);
+	const mz_header *h;
 
-	if ((r = mz_reader_open(path, &e)) == NULL)
-		die_err(&e);
-	while ((rc = mz_reader_next_part(r, &e)) > 0) {
-		const mz_header *h = mz_reader_header(r);
+	while ((h = pv_next_part(r)) != NULL) {
 		struct ind *c;
 		int *jx, *jy, jf, js = -1;
 		size_t cap = 0;
 		mz_block b;
-		char *seq = meta_dup(h, "sequence");
+		char *seq = pv_meta_dup(h, "sequence");
 
-		if (o.sequence != NULL && !same_str(seq, o.sequence)) {
+		if (o.sequence != NULL && !pv_same_str(seq, o.sequence)) {
 			free(seq);
 			continue;
 		}
-		if (nind > 0 && (!same_str(seq, ind[0].seq) ||
-		    !same_str(mz_meta_str(h, "group"), ind[0].group)))
+		if (nind > 0 && (!pv_same_str(seq, ind[0].seq) ||
+		    !pv_same_str(mz_meta_str(h, "group"), ind[0].group)))
 			die("%s: the input has more than one sequence ('%s' "
 			    "and '%s'): choose one with --sequence",
 			    mz_reader_name(r), ind[0].seq ? ind[0].seq : "",
@@ -247,47 +99,30 @@ read_tracks(const char *path)
 		c = &ind[nind++];
 		memset(c, 0, sizeof(*c));
 		c->seq = seq;
-		c->group = meta_dup(h, "group");
-		c->indiv = meta_dup(h, "individual");
-		c->where = where_of(r, seq);
+		c->group = pv_meta_dup(h, "group");
+		c->indiv = pv_meta_dup(h, "individual");
+		c->where = pv_where(r, seq);
 		c->fps = mz_meta_num(h, "fps", 0);
-		read_body(h, c->where);
-		if (first && o.skeleton == NULL)
-			meta_skeleton(h);
-		first = 0;
+		pv_read_body(&body, h, c->where, o.pv.skeleton == NULL);
 		if ((jf = mz_header_find(h, "frame")) < 0 ||
 		    h->cols[jf].type == MZ_NOTYPE)
 			die("%s: no column 'frame'", c->where);
-		jx = xmalloc(K * sizeof(int));
-		jy = xmalloc(K * sizeof(int));
-		for (size_t k = 0; k < K; k++) {
-			char name[1100];
-			snprintf(name, sizeof(name), "%s.x", names[k]);
-			jx[k] = mz_header_find(h, name);
-			snprintf(name, sizeof(name), "%s.y", names[k]);
-			jy[k] = mz_header_find(h, name);
-			if (jx[k] < 0 || jy[k] < 0)
-				die("%s: no column '%s.%s' (bodypart %s)",
-				    c->where, names[k], jx[k] < 0 ? "x" : "y",
-				    names[k]);
-		}
+		pv_kp_cols(&body, h, c->where, 0, &jx, &jy);
 		if (o.syllables == NULL) {
 			js = mz_header_find(h, o.column);
 			if (js < 0 && o.column_given)
 				die("%s: no column '%s' (the syllables)",
 				    c->where, o.column);
-			if (js >= 0 && mz_type_isfloat(h->cols[js].type))
-				die("%s: column '%s' is not an integer column "
-				    "(syllables are integers)", c->where,
-				    o.column);
-			if (js >= 0)
+			if (js >= 0) {
+				pv_syl_int(h, js, o.column, c->where);
 				c->levels = syl_levels(h, js);
+			}
 		}
-		while ((rc = mz_reader_next_block(r, &b, &e)) > 0) {
+		while (pv_next_block(r, &b)) {
 			if (c->T + b.nrows > cap) {
 				cap = (c->T + b.nrows) * 2;
 				c->frame = xrealloc(c->frame, cap * 8);
-				c->kp = xrealloc(c->kp, cap * K * 2 *
+				c->kp = xrealloc(c->kp, cap * body.K * 2 *
 				    sizeof(float));
 				if (js >= 0)
 					c->syl = xrealloc(c->syl, cap * 4);
@@ -296,21 +131,9 @@ read_tracks(const char *path)
 				size_t t = c->T + i;
 				c->frame[t] = mz_get_i64(b.cols[jf],
 				    h->cols[jf].type, i);
-				if (c->frame[t] < 0 || (t > 0 &&
-				    c->frame[t] <= c->frame[t - 1]))
-					die("%s: row %zu: frame %lld is %s",
-					    c->where, t,
-					    (long long)c->frame[t],
-					    c->frame[t] < 0 ? "negative" :
-					    "not after the previous row's");
-				for (size_t k = 0; k < K; k++) {
-					c->kp[(t * K + k) * 2] = (float)
-					    mz_get_f64(b.cols[jx[k]],
-					    h->cols[jx[k]].type, i);
-					c->kp[(t * K + k) * 2 + 1] = (float)
-					    mz_get_f64(b.cols[jy[k]],
-					    h->cols[jy[k]].type, i);
-				}
+				pv_check_frame(c->frame, t, c->where);
+				pv_kp_row(&b, h, jx, jy, body.K, i,
+				    c->kp + t * body.K * 2);
 				if (js >= 0) {
 					int64_t s = mz_get_i64(b.cols[js],
 					    h->cols[js].type, i);
@@ -320,13 +143,9 @@ read_tracks(const char *path)
 			}
 			c->T += b.nrows;
 		}
-		if (rc < 0)
-			die_err(&e);
 		free(jx);
 		free(jy);
 	}
-	if (rc < 0)
-		die_err(&e);
 	mz_reader_close(r);
 	if (nind == 0 && o.sequence != NULL)
 		die("%s: no part of sequence '%s'", path, o.sequence);
@@ -343,15 +162,12 @@ read_tracks(const char *path)
 static void
 read_syllables(const char *path)
 {
-	mz_reader *r;
-	mz_err e;
-	int rc;
+	mz_reader *r = pv_open(path);
+	const mz_header *h;
 
-	if ((r = mz_reader_open(path, &e)) == NULL)
-		die_err(&e);
-	while ((rc = mz_reader_next_part(r, &e)) > 0) {
-		const mz_header *h = mz_reader_header(r);
-		char *seq = meta_dup(h, "sequence"), *where = where_of(r, seq);
+	while ((h = pv_next_part(r)) != NULL) {
+		char *seq = pv_meta_dup(h, "sequence");
+		char *where = pv_where(r, seq);
 		int jf = mz_header_find(h, "frame"), js = mz_header_find(h,
 		    o.column);
 		struct ind *c = NULL;
@@ -360,9 +176,10 @@ read_syllables(const char *path)
 		mz_block b;
 
 		for (size_t i = 0; i < nind && c == NULL; i++)
-			if (same_str(seq, ind[i].seq) &&
-			    same_str(mz_meta_str(h, "group"), ind[i].group) &&
-			    same_str(mz_meta_str(h, "individual"),
+			if (pv_same_str(seq, ind[i].seq) &&
+			    pv_same_str(mz_meta_str(h, "group"),
+			    ind[i].group) &&
+			    pv_same_str(mz_meta_str(h, "individual"),
 			    ind[i].indiv) && ind[i].syl == NULL)
 				c = &ind[i];
 		free(seq);
@@ -370,19 +187,12 @@ read_syllables(const char *path)
 			free(where);
 			continue;
 		}
-		if (jf < 0)
-			die("%s: no column 'frame'", where);
-		if (js < 0)
-			die("%s: no column '%s' (the syllables; see -c)",
-			    where, o.column);
-		if (mz_type_isfloat(h->cols[js].type))
-			die("%s: column '%s' is not an integer column "
-			    "(syllables are integers)", where, o.column);
+		pv_syl_cols(h, jf, js, o.column, "-c", where);
 		c->levels = syl_levels(h, js);
 		c->syl = xmalloc((c->T + 1) * sizeof(int32_t));
 		for (size_t t = 0; t < c->T; t++)
 			c->syl[t] = INT32_MIN;
-		while ((rc = mz_reader_next_block(r, &b, &e)) > 0)
+		while (pv_next_block(r, &b))
 			for (size_t i = 0; i < b.nrows; i++) {
 				int64_t f = mz_get_i64(b.cols[jf],
 				    h->cols[jf].type, i);
@@ -399,12 +209,8 @@ read_syllables(const char *path)
 					c->syl[lo] = s < 0 || s > INT32_MAX ?
 					    INT32_MIN : (int32_t)s;
 			}
-		if (rc < 0)
-			die_err(&e);
 		free(where);
 	}
-	if (rc < 0)
-		die_err(&e);
 	mz_reader_close(r);
 	for (size_t i = 0; i < nind; i++)
 		if (ind[i].syl == NULL)
@@ -451,18 +257,19 @@ draw_frame(draw_img *im, int64_t f)
 			c->cur++;
 		if (c->cur >= c->T || c->frame[c->cur] != f)
 			continue;
-		p = c->kp + c->cur * K * 2;
-		for (size_t k = 0; k < nedges && o.line > 0; k++) {
-			int a = edges[k][0], b = edges[k][1];
+		p = c->kp + c->cur * body.K * 2;
+		for (size_t k = 0; k < body.nedges && o.pv.line > 0; k++) {
+			int a = body.edges[k][0], b = body.edges[k][1];
 			draw_line(im, p[2 * a], p[2 * a + 1], p[2 * b],
-			    p[2 * b + 1], (double)o.line,
-			    draw_cmap_k(o.cmap, a, (int)K), 1);
+			    p[2 * b + 1], (double)o.pv.line,
+			    draw_cmap_k(o.pv.cmap, a, (int)body.K), 1);
 		}
-		for (size_t k = 0; k < K; k++) {
-			if (o.node > 0)
+		for (size_t k = 0; k < body.K; k++) {
+			if (o.pv.node > 0)
 				draw_circle(im, p[2 * k], p[2 * k + 1],
-				    (double)o.node,
-				    draw_cmap_k(o.cmap, (int)k, (int)K), 1);
+				    (double)o.pv.node,
+				    draw_cmap_k(o.pv.cmap, (int)k, (int)body.K),
+				    1);
 			if (isfinite(p[2 * k]) && isfinite(p[2 * k + 1])) {
 				sx += p[2 * k];
 				n++;
@@ -477,7 +284,7 @@ draw_frame(draw_img *im, int64_t f)
 			syl_text(c, c->syl[c->cur], buf, sizeof(buf));
 			w = draw_text_width(buf, (int)o.text);
 			x = sx / n - w / 2.0;
-			y = top - (double)o.node - h - 2 * (double)o.text;
+			y = top - (double)o.pv.node - h - 2 * (double)o.text;
 			x = fmax(o.text, fmin(x, im->w - w - (double)o.text));
 			y = fmax(o.text, fmin(y, im->h - h - (double)o.text));
 			draw_text(im, (int)x, (int)y, buf, (int)o.text, white,
@@ -489,18 +296,6 @@ draw_frame(draw_img *im, int64_t f)
 		snprintf(buf, sizeof(buf), "Frame %lld", (long long)f);
 		draw_text(im, 10, 10, buf, (int)o.text, white, &black);
 	}
-}
-
-/* parse_long: a count in [min, max] (usage error otherwise). */
-static long
-parse_long(const char *s, const char *what, long min, long max)
-{
-	uint64_t v = parse_count(s, what);
-
-	if (v < (uint64_t)min || v > (uint64_t)max)
-		usage_error("bad %s '%s' (want %ld to %ld)", what, s, min,
-		    max);
-	return (long)v;
 }
 
 /* parse_size: --size WxH into o.width, o.height (even, 2..16384). */
@@ -522,56 +317,31 @@ parse_size(const char *s)
 	o.height = (int)h;
 }
 
-/* fps_fraction: fps as a fraction *num / *den (den 1, 1001 or 1000). */
-static void
-fps_fraction(double fps, int *num, int *den)
-{
-	static const int dens[] = { 1, 1001, 1000 };
-
-	for (int i = 0; i < 3; i++) {
-		double n = fps * dens[i];
-		if (fabs(n - round(n)) < 1e-6 * dens[i] || i == 2) {
-			*num = (int)round(n);
-			*den = dens[i];
-			return;
-		}
-	}
-}
-
-/* remove_temps: atexit handler: no half-written video is left. */
-static void
-remove_temps(void)
-{
-	mzv_enc_remove_temps();
-}
-
 int
 main(int argc, char **argv)
 {
 	enum {
-		O_CODEC = OPT_FIRST_TOOL_OPT, O_CMAP, O_END, O_LINE, O_NOFN,
-		O_NODE, O_QUALITY, O_SEQ, O_SKEL, O_START, O_TEXT, O_VIDEO,
-		O_SIZE, O_FPS
+		O_END = PV_O_NEXT, O_NOFN, O_SEQ, O_START, O_TEXT, O_SIZE
 	};
 	static const struct option longopts[] = {
 		{ "column", required_argument, NULL, 'c' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "syllables", required_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
-		{ "codec", required_argument, NULL, O_CODEC },
-		{ "colormap", required_argument, NULL, O_CMAP },
+		{ "codec", required_argument, NULL, PV_O_CODEC },
+		{ "colormap", required_argument, NULL, PV_O_CMAP },
 		{ "end", required_argument, NULL, O_END },
-		{ "fps", required_argument, NULL, O_FPS },
-		{ "line-width", required_argument, NULL, O_LINE },
+		{ "fps", required_argument, NULL, PV_O_FPS },
+		{ "line-width", required_argument, NULL, PV_O_LINE },
 		{ "no-frame-numbers", no_argument, NULL, O_NOFN },
-		{ "node-size", required_argument, NULL, O_NODE },
-		{ "quality", required_argument, NULL, O_QUALITY },
+		{ "node-size", required_argument, NULL, PV_O_NODE },
+		{ "quality", required_argument, NULL, PV_O_QUALITY },
 		{ "sequence", required_argument, NULL, O_SEQ },
 		{ "size", required_argument, NULL, O_SIZE },
-		{ "skeleton", required_argument, NULL, O_SKEL },
+		{ "skeleton", required_argument, NULL, PV_O_SKEL },
 		{ "start", required_argument, NULL, O_START },
 		{ "text-scale", required_argument, NULL, O_TEXT },
-		{ "video", required_argument, NULL, O_VIDEO },
+		{ "video", required_argument, NULL, PV_O_VIDEO },
 		MZ_STD_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -602,59 +372,28 @@ main(int argc, char **argv)
 		case 's':
 			o.syllables = optarg;
 			break;
-		case 'v':
-			o.verbose = 1;
-			break;
-		case O_CODEC:
-			o.codec = optarg;
-			break;
-		case O_CMAP:
-			if ((o.cmap = draw_cmap_find(optarg)) < 0)
-				usage_error("bad colour map '%s' (want one "
-				    "of %s)", optarg, draw_cmap_names());
-			break;
 		case O_END:
-			o.end = parse_long(optarg, "end frame", 1, INT32_MAX);
-			break;
-		case O_FPS:
-			o.fps = parse_double(optarg, "frame rate");
-			if (!(o.fps > 0 && o.fps <= 10000))
-				usage_error("bad frame rate '%s' (want more "
-				    "than 0, at most 10000)", optarg);
+			o.end = pv_parse_long(optarg, "end frame", 1,
+			    INT32_MAX);
 			break;
 		case O_SIZE:
 			parse_size(optarg);
 			break;
-		case O_LINE:
-			o.line = parse_long(optarg, "line width", 0, 1000);
-			break;
 		case O_NOFN:
 			o.frame_numbers = 0;
-			break;
-		case O_NODE:
-			o.node = parse_long(optarg, "node size", 0, 1000);
-			break;
-		case O_QUALITY:
-			o.quality = parse_long(optarg, "quality", 0, 63);
 			break;
 		case O_SEQ:
 			o.sequence = optarg;
 			break;
-		case O_SKEL:
-			o.skeleton = optarg;
-			break;
 		case O_START:
-			o.start = parse_long(optarg, "start frame", 0,
+			o.start = pv_parse_long(optarg, "start frame", 0,
 			    INT32_MAX);
 			break;
 		case O_TEXT:
-			o.text = parse_long(optarg, "text scale", 0, 100);
-			break;
-		case O_VIDEO:
-			o.video = optarg;
+			o.text = pv_parse_long(optarg, "text scale", 0, 100);
 			break;
 		default:
-			tool_stdopt(c);
+			pv_option(&o.pv, c, optarg);
 		}
 	}
 	argc -= optind;
@@ -665,10 +404,11 @@ main(int argc, char **argv)
 		input = argv[0];
 	if (o.out == NULL)
 		usage_error("no output file (-o)");
-	if ((o.video == NULL) == (o.width == 0))
-		usage_error(o.video ? "--video and --size exclude each other" :
+	if ((o.pv.video == NULL) == (o.width == 0))
+		usage_error(o.pv.video ?
+		    "--video and --size exclude each other" :
 		    "no video (--video) and no --size");
-	if (o.video != NULL && o.fps > 0)
+	if (o.pv.video != NULL && o.pv.fps > 0)
 		usage_error("--fps is for --size (a video has its own)");
 	if (o.end >= 0 && o.end <= o.start)
 		usage_error("--end %ld is not after --start %ld", o.end,
@@ -676,18 +416,18 @@ main(int argc, char **argv)
 	check_inputs((char *const *)&input, 1);
 	if (o.syllables != NULL)
 		check_inputs((char *const *)&o.syllables, 1);
-	if (o.video != NULL && access(o.video, R_OK) != 0)
-		die("%s:", o.video);
+	if (o.pv.video != NULL && access(o.pv.video, R_OK) != 0)
+		die("%s:", o.pv.video);
 
 	read_tracks(input);
-	if (o.skeleton != NULL)
-		parse_skeleton(o.skeleton, input);
+	if (o.pv.skeleton != NULL)
+		pv_parse_skeleton(&body, o.pv.skeleton, input);
 	if (o.syllables != NULL)
 		read_syllables(o.syllables);
-	eo.codec = o.codec;
-	eo.quality = (int)o.quality;
-	if (o.video != NULL) {
-		if ((v = mzv_open(o.video, &e)) == NULL ||
+	eo.codec = o.pv.codec;
+	eo.quality = (int)o.pv.quality;
+	if (o.pv.video != NULL) {
+		if ((v = mzv_open(o.pv.video, &e)) == NULL ||
 		    (nframes = mzv_frame_count(v, &e)) < 0)
 			die_err(&e);
 		inf = mzv_get_info(v);
@@ -696,21 +436,22 @@ main(int argc, char **argv)
 			    nframes)
 				die("%s: %lld frames, but %s has frame %lld "
 				    "(the tracks are longer than the video)",
-				    o.video, (long long)nframes, ind[i].where,
+				    o.pv.video, (long long)nframes,
+				    ind[i].where,
 				    (long long)ind[i].frame[ind[i].T - 1]);
 		/* The encoders need even sizes: drop an odd last column
 		 * or row. */
 		vo.crop_w = inf->width & ~1;
 		vo.crop_h = inf->height & ~1;
 		if (vo.crop_w == 0 || vo.crop_h == 0)
-			die("%s: a picture of %dx%d is too small", o.video,
+			die("%s: a picture of %dx%d is too small", o.pv.video,
 			    inf->width, inf->height);
 		if (mzv_set_output(v, &vo, &e) < 0)
 			die_err(&e);
 		mzv_output_size(v, &w, &h);
 		fps_num = inf->avg_fps_num > 0 ? inf->avg_fps_num : 30;
 		fps_den = inf->avg_fps_num > 0 ? inf->avg_fps_den : 1;
-		where = o.video;
+		where = o.pv.video;
 	} else {
 		nframes = 0;
 		for (size_t i = 0; i < nind; i++)
@@ -720,10 +461,10 @@ main(int argc, char **argv)
 		w = o.width;
 		h = o.height;
 		canvas = xcalloc((size_t)w * (size_t)h, 3);
-		if (o.fps == 0 && !(ind[0].fps > 0))
+		if (o.pv.fps == 0 && !(ind[0].fps > 0))
 			die("%s: no frame rate (no \"fps\" metadata); give "
 			    "--fps", ind[0].where);
-		fps_fraction(o.fps > 0 ? o.fps : ind[0].fps, &fps_num,
+		pv_fps_fraction(o.pv.fps > 0 ? o.pv.fps : ind[0].fps, &fps_num,
 		    &fps_den);
 		where = input;
 	}
@@ -734,7 +475,7 @@ main(int argc, char **argv)
 	if (o.start >= end)
 		die("%s: %lld frames; --start %ld is past the last", where,
 		    (long long)nframes, o.start);
-	atexit(remove_temps);
+	atexit(pv_remove_temps);
 	if ((enc = mzv_enc_open(o.out, w, h, fps_num, fps_den, &eo, &e)) ==
 	    NULL)
 		die_err(&e);
@@ -750,7 +491,7 @@ main(int argc, char **argv)
 			    mzv_read(v, &fr, &e);
 			if (rc == 0 && f != o.start)
 				die("%s: frame %lld: the video ended early",
-				    o.video, (long long)f);
+				    o.pv.video, (long long)f);
 			if (rc < 0)
 				die_err(&e);
 			im = (draw_img){ fr->data, fr->width, fr->height,
@@ -763,7 +504,7 @@ main(int argc, char **argv)
 		progress_update(pg, (uint64_t)(f - o.start + 1));
 	}
 	progress_end(pg);
-	if (o.verbose)
+	if (o.pv.verbose)
 		fprintf(stderr, "%s: %s: frames %ld..%lld of %s, %zu "
 		    "individuals, %s\n", prog, o.out, o.start,
 		    (long long)end - 1, where, nind, mzv_enc_codec(enc));
@@ -782,10 +523,7 @@ main(int argc, char **argv)
 		cJSON_Delete(ind[i].levels);
 	}
 	free(ind);
-	for (size_t k = 0; k < K; k++)
-		free(names[k]);
-	free(names);
-	free(edges);
+	pv_body_free(&body);
 	finish_stdout();
 	return 0;
 }
