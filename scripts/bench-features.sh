@@ -13,10 +13,13 @@
 #     keypoint distances, body length, idist, approach, relori, facing, nn;
 #   wavelet: the 25 default Morlet amplitudes of the centroid's speed (on
 #     WFRAMES frames, default 100,000); numpy convolves with np.convolve
-#     (direct, as mz-features) and, faster, through np.fft.
+#     (direct) and, faster, through np.fft (one transform of the signal
+#     shared by the frequencies; mz-features uses FFT tiles for long
+#     kernels).
 #
 # mz times are whole runs (reading the .mzs file, writing the output
-# stream to /dev/null).  Python times are given twice: the computation
+# stream to /dev/null).  Each time is given as wall seconds and as CPU
+# seconds (user + system; on a shared machine the steadier figure).  Python times are given twice: the computation
 # alone on arrays already in memory, and with np.load of the same values
 # from .npy (the cheapest input a Python pipeline has).  Needs python3 with
 # numpy.
@@ -77,15 +80,15 @@ for tag, n in (("kin", T), ("wav", TW)):
                     rows_per_block=16384)
 EOF
 
-best() {  # best wall seconds of REPEAT runs of "$@"
-	b=
+best() {  # "WALL CPU": best wall and CPU (user + system) seconds of REPEAT runs
+	bw= bc=
 	for _ in $(seq "$REPEAT"); do
-		s=$(date +%s.%N)
-		"$@" > /dev/null
-		e=$(date +%s.%N)
-		b=$(echo "$s $e ${b:-1e9}" | awk '{ d = $2 - $1; print (d < $3) ? d : $3 }')
+		/usr/bin/time -f '%e %U %S' -o "$W/time" "$@" > /dev/null
+		bw=$(awk -v b="${bw:-1e99}" '{ print ($1 < b ? $1 : b) }' "$W/time")
+		bc=$(awk -v b="${bc:-1e99}" '{ c = $2 + $3; print (c < b ? c : b) }' \
+		    "$W/time")
 	done
-	echo "$b"
+	echo "$bw $bc"
 }
 
 KIN="-a bp0 -p bp7 -F velocity:bp0,bp1,bp2,bp3,bp4,bp5,bp6,bp7,centroid
@@ -156,16 +159,20 @@ def morlet_direct(x, freqs):
     return out
 
 def morlet_fft(x, freqs):
+    # One transform of the signal, padded for the longest kernel, shared
+    # by every frequency.
     out = []
     n = len(x)
+    Lmax = int(8 * fps / min(freqs))
+    m = 1 << int(np.ceil(np.log2(n + 2 * Lmax + 1)))
+    X = np.fft.fft(np.nan_to_num(x), m)
     for f in freqs:
         s = fps / f
         L = int(8 * s)
         t = np.arange(-L, L + 1) / s
         k = (np.pi * 1.5) ** -0.5 * np.exp(-t * t / 1.5) * \
             np.exp(2j * np.pi * t) / np.sqrt(s)
-        m = 1 << int(np.ceil(np.log2(n + 2 * L + 1)))
-        y = np.fft.ifft(np.fft.fft(np.nan_to_num(x), m) * np.fft.fft(k, m))
+        y = np.fft.ifft(X * np.fft.fft(k, m))
         out.append(np.abs(y[L:L + n]))
     return out
 
@@ -178,13 +185,19 @@ def wav(A, B, conv):
         r.append(conv(np.hypot(v[:, 0], v[:, 1]), freqs))
     return r
 
+def cpu():
+    t = os.times()
+    return t.user + t.system
+
 def best(fn):
-    b = 1e9
+    """"wall cpu": the best wall and CPU (user + system) seconds of R runs"""
+    w = c = 1e9
     for _ in range(R):
-        t0 = time.perf_counter()
+        w0, c0 = time.perf_counter(), cpu()
         fn()
-        b = min(b, time.perf_counter() - t0)
-    return b
+        w = min(w, time.perf_counter() - w0)
+        c = min(c, cpu() - c0)
+    return "%.6f %.6f" % (w, c)
 
 import warnings
 warnings.simplefilter("ignore")
@@ -197,22 +210,31 @@ A, B = ld("wav")
 print("wav_direct", best(lambda: wav(A, B, morlet_direct)))
 print("wav_fft", best(lambda: wav(A, B, morlet_fft)))
 EOF
-py() { awk -v k="$1" '$1 == k { print $2 }' "$W/py.txt"; }
+py() { awk -v k="$1" -v f="$2" '$1 == k { print $f }' "$W/py.txt"; }
 ratio() { echo "$1 $2" | awk '{ printf "%.1fx", $2 / $1 }'; }
+# line LABEL "MZ-WALL MZ-CPU" PYKEY [PYLOADKEY]
+line() {
+	set -- "$1" "${2% *}" "${2#* }" "$3" "${4:-}"
+	if [ -n "$5" ]; then
+		rl="$(ratio "$2" "$(py "$5" 2)") $(ratio "$3" "$(py "$5" 3)")"
+		lw=$(printf %.3f "$(py "$5" 2)") lc=$(printf %.3f "$(py "$5" 3)")
+	else
+		lw=- lc=- rl="- -"
+	fi
+	printf '%-30s %6.3f %6.3f %6.3f %6.3f %6s %6s %6s %6s %6s %6s\n' "$1" \
+	    "$2" "$3" "$(py "$4" 2)" "$(py "$4" 3)" "$lw" "$lc" \
+	    "$(ratio "$2" "$(py "$4" 2)")" "$(ratio "$3" "$(py "$4" 3)")" $rl
+}
 
-echo "mz-features vs numpy, $FRAMES frames x 2 animals x 8 bodyparts (best of $REPEAT, seconds)"
-printf '%-34s %8s %10s %10s %8s %8s\n' "features" "mz" "np-comp" "np+load" \
-    "ratio" "ratio+io"
-printf '%-34s %8.3f %10.3f %10.3f %8s %8s\n' "kinematic+social (101 columns)" \
-    "$mz_kin" "$(py kin_compute)" "$(py kin_load)" \
-    "$(ratio "$mz_kin" "$(py kin_compute)")" "$(ratio "$mz_kin" "$(py kin_load)")"
-printf '%-34s %8.3f %10.3f %10s %8s %8s\n' \
-    "wavelet, $WFRAMES frames: direct" "$mz_wav" "$(py wav_direct)" "-" \
-    "$(ratio "$mz_wav" "$(py wav_direct)")" "-"
-printf '%-34s %8.3f %10.3f %10s %8s %8s\n' \
-    "wavelet, $WFRAMES frames: np.fft" "$mz_wav" "$(py wav_fft)" "-" \
-    "$(ratio "$mz_wav" "$(py wav_fft)")" "-"
-
+echo "mz-features vs numpy, $FRAMES frames x 2 animals x 8 bodyparts (best of $REPEAT)"
+echo "seconds of wall time and of CPU time (user + system); ratios = numpy / mz"
+printf '%-30s %13s %13s %13s %13s %13s\n' "" mz numpy numpy+load ratio \
+    ratio+load
+printf '%-30s %6s %6s %6s %6s %6s %6s %6s %6s %6s %6s\n' features wall cpu \
+    wall cpu wall cpu wall cpu wall cpu
+line "kinematic+social (101 cols)" "$mz_kin" kin_compute kin_load
+line "wavelet $WFRAMES fr: direct" "$mz_wav" wav_direct
+line "wavelet $WFRAMES fr: np.fft" "$mz_wav" wav_fft
 echo
 echo "peak RSS of mz-features (kinematic+social, 2 animals x 4 bodyparts)"
 for n in $RSS_SIZES; do

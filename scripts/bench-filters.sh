@@ -8,7 +8,9 @@
 # recording.  Timings are the best of REPEAT runs (default 3).
 #
 # mz times are whole runs: reading the .mzs file and writing the output
-# stream (raw blocks, to /dev/null).  Python times are given twice: the
+# stream (raw blocks, to /dev/null).  Each time is given as wall seconds
+# and as CPU seconds (user + system; on a shared machine the steadier
+# figure).  Python times are given twice: the
 # computation alone on arrays already in memory, and with np.load of the
 # same values from .npy and np.save of the result (the cheapest I/O a
 # Python pipeline has).  Needs python3 with numpy, scipy and pandas.
@@ -100,19 +102,22 @@ with open(os.path.join(work, "data.mzs"), "wb") as f:
     f.write(chunk(b"ENDS", struct.pack("<Q", 1))[0])
 EOF
 
-# best CMD...: the best wall time of REPEAT runs of CMD (stdout discarded).
+# best CMD...: "WALL CPU", the best wall time and the best CPU time (user +
+# system) of REPEAT runs of CMD (stdout discarded).  The machine may be
+# shared: CPU seconds are the steadier figure.
 best() {
-	b=
+	bw= bc=
 	for _ in $(seq "$REPEAT"); do
-		s=$(date +%s.%N)
-		"$@" > /dev/null
-		e=$(date +%s.%N)
-		b=$(echo "$s $e ${b:-1e99}" | awk '{ d = $2 - $1; print (d < $3 ? d : $3) }')
+		/usr/bin/time -f '%e %U %S' -o "$W/time" "$@" > /dev/null
+		bw=$(awk -v b="${bw:-1e99}" '{ print ($1 < b ? $1 : b) }' "$W/time")
+		bc=$(awk -v b="${bc:-1e99}" '{ c = $2 + $3; print (c < b ? c : b) }' \
+		    "$W/time")
 	done
-	echo "$b"
+	echo "$bw $bc"
 }
 
-# The Python side: "name compute-seconds with-io-seconds" lines.
+# The Python side: "name compute-wall compute-cpu io-wall io-cpu" lines
+# (cpu: user + system seconds of the process, os.times()).
 "$PY" - "$W" "$REPEAT" > "$W/py.txt" <<'EOF'
 import os, sys, time, warnings
 import numpy as np, pandas as pd, scipy.ndimage, scipy.signal
@@ -173,29 +178,40 @@ jobs = [("outliers", outliers), ("savgol", savgol),
         ("align", align), ("align-embed", lambda Y, c: align(Y, c, True))]
 Y0 = np.load(os.path.join(work, "Y.npy"))
 C0 = np.load(os.path.join(work, "conf.npy"))
+def cpu():
+    t = os.times()
+    return t.user + t.system
+
+def with_io(fn):
+    Y, C = np.load(os.path.join(work, "Y.npy")), \
+        np.load(os.path.join(work, "conf.npy"))
+    r = fn(Y, C)
+    np.save(os.path.join(work, "out.npy"), r[0])
+
 for name, fn in jobs:
-    comp = io = 1e99
+    b = [1e99] * 4
     for _ in range(rep):
-        t0 = time.perf_counter()
-        fn(Y0, C0)
-        comp = min(comp, time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        Y, C = np.load(os.path.join(work, "Y.npy")), \
-            np.load(os.path.join(work, "conf.npy"))
-        r = fn(Y, C)
-        np.save(os.path.join(work, "out.npy"), r[0])
-        io = min(io, time.perf_counter() - t0)
-    print(name, comp, io)
+        for i, f in ((0, lambda: fn(Y0, C0)), (2, lambda: with_io(fn))):
+            w0, c0 = time.perf_counter(), cpu()
+            f()
+            b[i] = min(b[i], time.perf_counter() - w0)
+            b[i + 1] = min(b[i + 1], cpu() - c0)
+    print(name, *b)
 EOF
 
 D=$W/data.mzs
 export TMPDIR=$W
-echo "bench-filters: $FRAMES frames x 8 bodyparts (2-D), best of $REPEAT"
-printf '%-14s %10s %12s %12s %9s %9s\n' job "mz (s)" "python (s)" "py+io (s)" ratio "ratio+io"
-row() {   # row NAME PYNAME MZ-SECONDS
-	awk -v n="$1" -v m="$3" -v p="$2" '$1 == p {
-		printf "%-14s %10.3f %12.3f %12.3f %8.1fx %8.1fx\n", n, m, $2, $3,
-		    $2 / m, $3 / m }' "$W/py.txt"
+echo "bench-filters: $FRAMES frames x 8 bodyparts (2-D), best of $REPEAT;"
+echo "seconds of wall time and of CPU time (user + system); ratios = python / mz"
+printf '%-14s %13s %13s %13s %8s %8s %8s\n' "" "mz" "python" "python+io" \
+    "ratio" "ratio" "ratio"
+printf '%-14s %6s %6s %6s %6s %6s %6s %8s %8s %8s\n' job wall cpu wall cpu \
+    wall cpu wall cpu cpu+io
+row() {   # row NAME PYNAME "MZ-WALL MZ-CPU"
+	awk -v n="$1" -v m="$3" -v p="$2" 'BEGIN { split(m, t, " ") }
+	    $1 == p { printf "%-14s %6.3f %6.3f %6.3f %6.3f %6.3f %6.3f " \
+	    "%7.1fx %7.1fx %7.1fx\n", n, t[1], t[2], $2, $3, $4, $5,
+	    $2 / t[1], $3 / t[2], $5 / t[2] }' "$W/py.txt"
 }
 row outliers outliers "$(best "$B/bin/mz-outliers" -q -c none "$D")"
 row savgol-11-3 savgol "$(best "$B/bin/mz-smooth" -w 11 -r 3 -c none "$D")"

@@ -44,8 +44,13 @@ struct plan {
 	int c_cen, c_head;      /* output column of centroid.x, heading */
 	int *c_coord;           /* K*D: output column of aligned coordinate, or
 	                           of embedding coordinate (K-1)*D */
-	size_t cap;             /* rows the comp buffers hold */
-	double *v, *y;          /* K*D scratch values of one row */
+	size_t cap;             /* rows the comp and scratch buffers hold */
+	double *v;              /* K*D x cap: non-f64 coordinates as f64 */
+	double *y;              /* K*D x cap: aligned coordinates (embed) */
+	double *acc;            /* 11 x cap: the sums and counts of the
+	                           centroid, anterior and posterior means */
+	const double **in;      /* K*D: the coordinates of a block as f64 */
+	double **res;           /* K*D: where their aligned values go */
 };
 
 /*
@@ -281,8 +286,8 @@ plan_part(struct plan *pl, const mz_header *h, const struct opts *o,
 		if (drop[j])
 			mz_header_drop_column(pl->out, j);
 	pl->c_coord = xcalloc(K * D, sizeof(int));
-	pl->v = xmalloc(K * D * sizeof(double));
-	pl->y = xmalloc(K * D * sizeof(double));
+	pl->in = xcalloc(K * D, sizeof(*pl->in));
+	pl->res = xcalloc(K * D, sizeof(*pl->res));
 	if (o->embed) {
 		pl->gamma = xmalloc(K * (K - 1) * sizeof(double));
 		helmert(pl->gamma, K);
@@ -372,6 +377,9 @@ plan_free(struct plan *pl)
 	free(pl->c_coord);
 	free(pl->v);
 	free(pl->y);
+	free(pl->acc);
+	free(pl->in);
+	free(pl->res);
 	free(pl->gamma);
 	free(pl->ant);
 	free(pl->post);
@@ -382,94 +390,145 @@ plan_free(struct plan *pl)
 
 /*
  * align_block: compute the output values of the n rows of block b into
- * the comp buffers of pl.
+ * the comp buffers of pl.  The work goes column by column over the block
+ * (loops the compiler vectorises), each row's sums taken over the
+ * bodyparts in order, as numpy's nanmean and the embedding's matrix
+ * product are written in filters-ref.py.
  */
 static void
 align_block(struct plan *pl, const mz_header *h, const mz_block *b,
     int fix_heading, int embed)
 {
 	size_t K = pl->K, D = pl->D, n = b->nrows;
-	double *v = pl->v, *y = pl->y, c[3], a[3], p[3];
+	const double **in = pl->in;
+	double **out = pl->res;
 
 	if (n > pl->cap) {
 		for (size_t j = 0; j < pl->nout; j++)
 			if (pl->src[j] < 0)
 				pl->comp[j] = xrealloc(pl->comp[j],
 				    n * sizeof(double));
+		pl->v = xrealloc(pl->v, K * D * n * sizeof(double));
+		if (embed)
+			pl->y = xrealloc(pl->y, K * D * n * sizeof(double));
+		pl->acc = xrealloc(pl->acc, 11 * n * sizeof(double));
 		pl->cap = n;
 	}
-	for (size_t i = 0; i < n; i++) {
-		double hd, ch, sh;
-		/* One pass: the points, and the sums of the three means
-		 * over the bodyparts with finite coordinates. */
-		size_t nc = 0, na = 0, np = 0;
-		for (size_t d = 0; d < 3; d++)
-			c[d] = a[d] = p[d] = 0;
-		for (size_t k = 0; k < K; k++) {
-			int col[3] = { pl->bp[k].x, pl->bp[k].y, pl->bp[k].z };
-			int good = 1;
-			double *q = v + k * D;
-			for (size_t d = 0; d < D; d++) {
-				mz_type t = h->cols[col[d]].type;
-				double x = t == MZ_F64 ?
-				    ((const double *)b->cols[col[d]])[i] :
-				    mz_get_f64(b->cols[col[d]], t, i);
-				q[d] = x;
-				good &= isfinite(x) != 0;
+	/* The coordinates as f64 arrays, and where their results go. */
+	for (size_t k = 0; k < K; k++) {
+		int col[3] = { pl->bp[k].x, pl->bp[k].y, pl->bp[k].z };
+		for (size_t d = 0; d < D; d++) {
+			mz_type t = h->cols[col[d]].type;
+			double *cv = pl->v + (k * D + d) * pl->cap;
+			if (t == MZ_F64)
+				in[k * D + d] = b->cols[col[d]];
+			else {
+				for (size_t i = 0; i < n; i++)
+					cv[i] = mz_get_f64(b->cols[col[d]], t, i);
+				in[k * D + d] = cv;
 			}
-			if (!good)
-				continue;
-			if (pl->cen[k]) {
-				for (size_t d = 0; d < D; d++)
-					c[d] += q[d];
-				nc++;
-			}
-			if (pl->ant[k]) {
-				a[0] += q[0];
-				a[1] += q[1];
-				na++;
-			}
-			if (pl->post[k]) {
-				p[0] += q[0];
-				p[1] += q[1];
-				np++;
-			}
+			out[k * D + d] = embed ? pl->y + (k * D + d) * pl->cap :
+			    pl->comp[pl->c_coord[k * D + d]];
 		}
-		for (size_t d = 0; d < D; d++)
-			c[d] = nc ? c[d] / (double)nc : NAN;
-		if (fix_heading)
-			hd = 0;
-		else if (na == 0 || np == 0)
-			hd = NAN;
-		else
-			hd = atan2(a[1] / (double)na - p[1] / (double)np,
-			    a[0] / (double)na - p[0] / (double)np);
-		ch = cos(hd);
-		sh = sin(hd);
-		for (size_t k = 0; k < K; k++) {
-			double dx = v[k * D] - c[0], dy = v[k * D + 1] - c[1];
-			y[k * D] = ch * dx + sh * dy;
-			y[k * D + 1] = -sh * dx + ch * dy;
-			if (D == 3)
-				y[k * D + 2] = v[k * D + 2] - c[2];
-		}
-		if (embed)
-			for (size_t j = 0; j + 1 < K; j++)
-				for (size_t d = 0; d < D; d++) {
-					double s = 0;
-					/* Column j of G is zero below row j+1. */
-					for (size_t k = 0; k <= j + 1; k++)
-						s += pl->gamma[k * (K - 1) + j] *
-						    y[k * D + d];
-					pl->comp[pl->c_coord[j * D + d]][i] = s;
-				}
-		else
-			for (size_t j = 0; j < K * D; j++)
-				pl->comp[pl->c_coord[j]][i] = y[j];
-		for (size_t d = 0; d < D; d++)
-			pl->comp[pl->c_cen + d][i] = c[d];
-		pl->comp[pl->c_head][i] = hd;
 	}
+
+	/* Sums and counts over the bodyparts whose coordinates are all
+	 * finite: centroid (D sums), anterior and posterior (x, y). */
+	double *restrict cs[3], *restrict as[2], *restrict ps[2];
+	double *restrict nc = pl->acc, *restrict na = nc + pl->cap,
+	    *restrict np = na + pl->cap;
+	for (size_t d = 0; d < 3; d++)
+		cs[d] = pl->acc + (3 + d) * pl->cap;
+	for (size_t d = 0; d < 2; d++) {
+		as[d] = pl->acc + (6 + d) * pl->cap;
+		ps[d] = pl->acc + (8 + d) * pl->cap;
+	}
+	memset(pl->acc, 0, 11 * pl->cap * sizeof(double));
+	for (size_t k = 0; k < K; k++) {
+		const double *restrict x = in[k * D], *restrict y = in[k * D + 1],
+		    *restrict z = D == 3 ? in[k * D + 2] : in[k * D + 1];
+		if (pl->cen[k])
+			for (size_t i = 0; i < n; i++) {
+				int good = isfinite(x[i]) && isfinite(y[i]) &&
+				    isfinite(z[i]);
+				cs[0][i] += good ? x[i] : 0;
+				cs[1][i] += good ? y[i] : 0;
+				if (D == 3)
+					cs[2][i] += good ? z[i] : 0;
+				nc[i] += good;
+			}
+		if (pl->ant[k])
+			for (size_t i = 0; i < n; i++) {
+				int good = isfinite(x[i]) && isfinite(y[i]) &&
+				    isfinite(z[i]);
+				as[0][i] += good ? x[i] : 0;
+				as[1][i] += good ? y[i] : 0;
+				na[i] += good;
+			}
+		if (pl->post[k])
+			for (size_t i = 0; i < n; i++) {
+				int good = isfinite(x[i]) && isfinite(y[i]) &&
+				    isfinite(z[i]);
+				ps[0][i] += good ? x[i] : 0;
+				ps[1][i] += good ? y[i] : 0;
+				np[i] += good;
+			}
+	}
+
+	/* Centroid and heading; the heading's cosine and sine are kept in
+	 * the anterior sums, no longer needed. */
+	double *restrict cx[3], *restrict hd = pl->comp[pl->c_head];
+	double *restrict ch = as[0], *restrict sh = as[1];
+	for (size_t d = 0; d < D; d++) {
+		cx[d] = pl->comp[pl->c_cen + d];
+		for (size_t i = 0; i < n; i++)
+			cx[d][i] = nc[i] > 0 ? cs[d][i] / nc[i] : NAN;
+	}
+	for (size_t i = 0; i < n; i++) {
+		double a;
+		if (fix_heading)
+			a = 0;
+		else if (na[i] == 0 || np[i] == 0)
+			a = NAN;
+		else
+			a = atan2(as[1][i] / na[i] - ps[1][i] / np[i],
+			    as[0][i] / na[i] - ps[0][i] / np[i]);
+		hd[i] = a;
+		ch[i] = cos(a);
+		sh[i] = sin(a);
+	}
+
+	/* The rotation about the centroid. */
+	for (size_t k = 0; k < K; k++) {
+		const double *restrict x = in[k * D], *restrict y = in[k * D + 1];
+		double *restrict ox = out[k * D], *restrict oy = out[k * D + 1];
+		for (size_t i = 0; i < n; i++) {
+			double dx = x[i] - cx[0][i], dy = y[i] - cx[1][i];
+			ox[i] = ch[i] * dx + sh[i] * dy;
+			oy[i] = -sh[i] * dx + ch[i] * dy;
+		}
+		if (D == 3) {
+			const double *restrict z = in[k * D + 2];
+			double *restrict oz = out[k * D + 2];
+			for (size_t i = 0; i < n; i++)
+				oz[i] = z[i] - cx[2][i];
+		}
+	}
+	if (!embed)
+		return;
+	/* e_j = sum_k G[k][j] y_k; column j of G is zero below row j+1. */
+	for (size_t j = 0; j + 1 < K; j++)
+		for (size_t d = 0; d < D; d++) {
+			double *restrict e = pl->comp[pl->c_coord[j * D + d]];
+			for (size_t i = 0; i < n; i++)
+				e[i] = 0;
+			for (size_t k = 0; k <= j + 1; k++) {
+				const double *restrict y = out[k * D + d];
+				double g = pl->gamma[k * (K - 1) + j];
+				for (size_t i = 0; i < n; i++)
+					e[i] += g * y[i];
+			}
+		}
 }
 
 /*

@@ -637,62 +637,341 @@ kernel_make(struct kernel *k, double freq, double fps)
 	}
 }
 
-/* Two doubles as one SIMD value (GCC and Clang vector extension). */
-typedef double v2d __attribute__((vector_size(16)));
+/* Eight doubles as one SIMD value (GCC and Clang vector extension; the
+ * compiler splits it into the registers the target has). */
+typedef double v8d __attribute__((vector_size(64)));
 
-/* ld2: p[0], p[1] as a v2d (any alignment). */
-static inline v2d
-ld2(const double *p)
+/* LD8: v = p[0..7] (any alignment; a macro, since a function taking or
+ * returning a v8d would depend on the ABI). */
+#define LD8(v, p) memcpy(&(v), (p), sizeof(v8d))
+#define ST8(p, v) memcpy((p), &(v), sizeof(v8d))
+
+/* Where the compiler and the C library allow it (x86-64, GCC or Clang,
+ * glibc ifunc), morlet_rows is compiled for AVX-512 and AVX2 as well,
+ * chosen at run time.  There is no FMA contraction (ISO C mode; Clang,
+ * which contracts by default, is told not to), so every variant computes
+ * the same sums in the same order: the bytes do not depend on the
+ * machine. */
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#endif
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
+#define MULTIVERSION __attribute__((target_clones("avx512f", "avx2", \
+    "default")))
+#else
+#define MULTIVERSION
+#endif
+
+/*
+ * morlet_rows: for r in [0, m), re[r] + i im[r] = sum_j xp[r + j] kern[j],
+ * j = 0..2L, each sum taken in the order j = 0, 1, ... from 0; out[r] gets
+ * its modulus.  Sixteen rows at a time, in vector registers.
+ */
+MULTIVERSION static void
+morlet_rows(const double *restrict xp, size_t m, const double *restrict kr,
+    const double *restrict ki, size_t L, double *restrict out)
 {
-	v2d v;
+	size_t r = 0, nk = 2 * L + 1;
 
-	memcpy(&v, p, sizeof(v));
-	return v;
+	for (; r + 16 <= m; r += 16) {
+		v8d re0 = { 0 }, re1 = re0, im0 = re0, im1 = re0, x0, x1;
+		const double *x = xp + r;
+		for (size_t j = 0; j < nk; j++) {
+			v8d a = { kr[j], kr[j], kr[j], kr[j], kr[j], kr[j],
+			    kr[j], kr[j] };
+			v8d b = { ki[j], ki[j], ki[j], ki[j], ki[j], ki[j],
+			    ki[j], ki[j] };
+			LD8(x0, x + j);
+			LD8(x1, x + j + 8);
+			re0 += a * x0;
+			re1 += a * x1;
+			im0 += b * x0;
+			im1 += b * x1;
+		}
+		re0 = re0 * re0 + im0 * im0;
+		re1 = re1 * re1 + im1 * im1;
+		for (int q = 0; q < 8; q++) {
+			out[r + (size_t)q] = sqrt(re0[q]);
+			out[r + 8 + (size_t)q] = sqrt(re1[q]);
+		}
+	}
+	for (; r < m; r++) {
+		double re = 0, im = 0;
+		for (size_t j = 0; j < nk; j++) {
+			re += kr[j] * xp[r + j];
+			im += ki[j] * xp[r + j];
+		}
+		out[r] = sqrt(re * re + im * im);
+	}
 }
 
 /*
  * morlet: out[i] = |sum_k x[i-k] kern[k]| for i in [lo, hi) of x[0..n),
- * values outside [0, n) being 0 (a window edge that is the recording's).
- * The kernel's real part is even and its imaginary part odd, so the sum
- * runs forward over both (the sign of the imaginary part does not change
- * the amplitude), in sixteen partial sums (eight pairs) for speed; a row's
- * sum is taken in the same order whatever window holds it.
+ * values outside [0, n) being 0 (a window edge that is the recording's):
+ * the rows' inputs are copied, zero-padded, to a buffer on which
+ * morlet_rows runs.  A row's sum is taken in the same order whatever
+ * window holds it (the padding adds exact zeros).
  */
 static void
 morlet(const double *x, size_t n, const struct kernel *k, double *out,
     size_t lo, size_t hi)
 {
-	for (size_t i = lo; i < hi; i++) {
-		size_t a = i >= k->L ? i - k->L : 0;
-		size_t b = i + k->L + 1 < n ? i + k->L + 1 : n, cnt = b - a, m;
-		/* x[a + m] pairs with kernel index a + m + L - i. */
-		const double *xs = x + a, *kr = k->re + (a + k->L - i),
-		    *ki = k->im + (a + k->L - i);
-		v2d r0 = { 0, 0 }, r1 = r0, r2 = r0, r3 = r0, i0 = r0, i1 = r0,
-		    i2 = r0, i3 = r0;
-		double re, im;
+	size_t L = k->L, m = hi - lo, np = m + 2 * L;
+	double *xp;
 
-		for (m = 0; m + 8 <= cnt; m += 8) {
-			v2d x0 = ld2(xs + m), x1 = ld2(xs + m + 2);
-			v2d x2 = ld2(xs + m + 4), x3 = ld2(xs + m + 6);
-			r0 += x0 * ld2(kr + m);
-			i0 += x0 * ld2(ki + m);
-			r1 += x1 * ld2(kr + m + 2);
-			i1 += x1 * ld2(ki + m + 2);
-			r2 += x2 * ld2(kr + m + 4);
-			i2 += x2 * ld2(ki + m + 4);
-			r3 += x3 * ld2(kr + m + 6);
-			i3 += x3 * ld2(ki + m + 6);
+	if (hi <= lo)
+		return;
+	xp = xmalloc(np * sizeof(double));
+	/* xp[q] = x[lo - L + q], 0 outside [0, n). */
+	for (size_t q = 0; q < np; q++) {
+		size_t i = lo + q;   /* the index in x, plus L */
+		xp[q] = i >= L && i - L < n ? x[i - L] : 0;
+	}
+	morlet_rows(xp, m, k->re, k->im, L, out + lo);
+	free(xp);
+}
+
+/*
+ * The wavelets of long kernels are computed by FFT, overlap-save: the
+ * rows are cut into tiles of S rows at the frames that are multiples of S
+ * (whatever window holds them, so that a row's tile, its input and hence
+ * the bytes of its result do not depend on the window); a tile's input,
+ * its rows with L (the longest kernel's half-width) more on each side,
+ * N = S + 2L values (N a power of 2), is transformed once and multiplied
+ * by each frequency's kernel spectrum, and the products transformed back.
+ * Rows with a non-finite input within their kernel are summed directly,
+ * as morlet does (NaN or infinity propagates as in numpy's convolve).
+ */
+#define FFT_MIN_L 32    /* the shortest longest kernel worth an FFT */
+#define FFT_MAX_BYTES (64u << 20)   /* the most the kernel spectra take */
+
+/* A radix-2 FFT of size N: per-stage twiddles, spectra, scratch. */
+struct fft {
+	size_t N, S, L;       /* size, tile rows, input rows each side */
+	double *twr, *twi;    /* N - 1: stage h at [h - 1, 2h - 1) */
+	double *hr, *hi;      /* nfreq x N: kernel spectra, over N */
+	double *ur, *ui, *zr, *zi;  /* N each: scratch */
+	size_t *bad;          /* prefix counts of non-finite inputs */
+	size_t badcap;
+};
+
+/*
+ * fft_init: the tables of an FFT of size N (a power of 2, >= 2) into t.
+ */
+static void
+fft_init(struct fft *t, size_t N)
+{
+	t->N = N;
+	t->twr = xmalloc(N * sizeof(double));
+	t->twi = xmalloc(N * sizeof(double));
+	for (size_t h = 1; h < N; h *= 2)
+		for (size_t j = 0; j < h; j++) {
+			double a = -M_PI * (double)j / (double)h;
+			t->twr[h - 1 + j] = cos(a);
+			t->twi[h - 1 + j] = sin(a);
 		}
-		r0 = (r0 + r1) + (r2 + r3);
-		i0 = (i0 + i1) + (i2 + i3);
-		re = r0[0] + r0[1];
-		im = i0[0] + i0[1];
-		for (; m < cnt; m++) {
-			re += xs[m] * kr[m];
-			im += xs[m] * ki[m];
+	t->ur = xmalloc(N * sizeof(double));
+	t->ui = xmalloc(N * sizeof(double));
+	t->zr = xmalloc(N * sizeof(double));
+	t->zi = xmalloc(N * sizeof(double));
+}
+
+/* fft_free: release what fft_init and the plan allocated in t. */
+static void
+fft_free(struct fft *t)
+{
+	free(t->twr);
+	free(t->twi);
+	free(t->hr);
+	free(t->hi);
+	free(t->ur);
+	free(t->ui);
+	free(t->zr);
+	free(t->zi);
+	free(t->bad);
+}
+
+/*
+ * fft_stages: the butterflies of a decimation-in-time FFT of size N on
+ * (re, im), in bit-reversed order, in place, with twiddles (twr, twi):
+ * X[k] = sum_n x[n] exp(-2 pi i k n / N) in natural order.
+ */
+MULTIVERSION static void
+fft_stages(double *restrict re, double *restrict im, size_t N,
+    const double *restrict twr, const double *restrict twi)
+{
+	for (size_t h = 1; h < N; h *= 2) {
+		const double *wr = twr + h - 1, *wi = twi + h - 1;
+		for (size_t b = 0; b < N; b += 2 * h) {
+			double *restrict pr = re + b, *restrict pi = im + b;
+			double *restrict qr = re + b + h, *restrict qi = im + b + h;
+			for (size_t j = 0; j < h; j++) {
+				double tr = qr[j] * wr[j] - qi[j] * wi[j];
+				double ti = qr[j] * wi[j] + qi[j] * wr[j];
+				qr[j] = pr[j] - tr;
+				qi[j] = pi[j] - ti;
+				pr[j] += tr;
+				pi[j] += ti;
+			}
 		}
-		out[i] = norm(re, im);
+	}
+}
+
+/*
+ * fft_dif: the butterflies of a decimation-in-frequency FFT of size N on
+ * (re, im) in natural order, in place: the transform, in bit-reversed
+ * order (which fft_stages takes back to natural order).
+ */
+MULTIVERSION static void
+fft_dif(double *restrict re, double *restrict im, size_t N,
+    const double *restrict twr, const double *restrict twi)
+{
+	for (size_t h = N / 2; h >= 1; h /= 2) {
+		const double *wr = twr + h - 1, *wi = twi + h - 1;
+		for (size_t b = 0; b < N; b += 2 * h) {
+			double *restrict pr = re + b, *restrict pi = im + b;
+			double *restrict qr = re + b + h, *restrict qi = im + b + h;
+			for (size_t j = 0; j < h; j++) {
+				double ar = pr[j], ai = pi[j];
+				double dr = ar - qr[j], di = ai - qi[j];
+				pr[j] = ar + qr[j];
+				pi[j] = ai + qi[j];
+				qr[j] = dr * wr[j] - di * wi[j];
+				qi[j] = dr * wi[j] + di * wr[j];
+			}
+		}
+	}
+}
+
+/*
+ * fft_plan: set up t for the nf kernels k (k[0] the longest), or leave t
+ * unused (N = 0) when they are too short for an FFT to pay or their
+ * spectra would take more than FFT_MAX_BYTES: N the
+ * smallest power of 2 >= 4L + 2, S = N - 2L, and each kernel's spectrum
+ * (bit-reversed), that of h[(N - m) mod N] = kern[m - (L - l)] for m in
+ * [L - l, L + l] (l its own half-width, 0 elsewhere), over N.
+ */
+static void
+fft_plan(struct fft *t, const struct kernel *k, size_t nf)
+{
+	size_t L, N = 2;
+	double *br, *bi;
+
+	memset(t, 0, sizeof(*t));
+	if (nf == 0 || k[0].L < FFT_MIN_L)
+		return;
+	L = k[0].L;
+	while (N < 4 * L + 2)
+		N *= 2;
+	if (nf * N * 2 * sizeof(double) > FFT_MAX_BYTES)
+		return;
+	fft_init(t, N);
+	t->L = L;
+	t->S = N - 2 * L;
+	t->hr = xmalloc(nf * N * sizeof(double));
+	t->hi = xmalloc(nf * N * sizeof(double));
+	br = xcalloc(N, sizeof(double));
+	bi = xcalloc(N, sizeof(double));
+	for (size_t f = 0; f < nf; f++) {
+		size_t l = k[f].L;
+		memset(br, 0, N * sizeof(double));
+		memset(bi, 0, N * sizeof(double));
+		for (size_t j = 0; j <= 2 * l; j++) {
+			size_t m = j + L - l;
+			br[(N - m) % N] = k[f].re[j];
+			bi[(N - m) % N] = k[f].im[j];
+		}
+		fft_dif(br, bi, N, t->twr, t->twi);
+		memcpy(t->hr + f * N, br, N * sizeof(double));
+		memcpy(t->hi + f * N, bi, N * sizeof(double));
+		for (size_t i = 0; i < N; i++) {
+			t->hr[f * N + i] /= (double)N;
+			t->hi[f * N + i] /= (double)N;
+		}
+	}
+	free(br);
+	free(bi);
+}
+
+/*
+ * spectrum_mul: (zr, zi) = the conjugate of (ur, ui) times (hr, hi),
+ * elementwise over N.
+ */
+MULTIVERSION static void
+spectrum_mul(double *restrict zr, double *restrict zi,
+    const double *restrict ur, const double *restrict ui,
+    const double *restrict hr, const double *restrict hi, size_t N)
+{
+	for (size_t i = 0; i < N; i++) {
+		zr[i] = ur[i] * hr[i] - ui[i] * hi[i];
+		zi[i] = -(ur[i] * hi[i] + ui[i] * hr[i]);
+	}
+}
+
+/*
+ * morlet_fft: the wavelet amplitudes of x[0..n) for the nf kernels k
+ * (spectra in t from index f0) into out[f][i] for rows i in [lo, hi);
+ * frame0 is the
+ * frame of row 0 (rows are consecutive frames).  Values outside [0, n)
+ * are 0, as in morlet.
+ */
+static void
+morlet_fft(struct fft *t, const struct kernel *k, size_t f0, size_t nf,
+    const double *x, size_t n, int64_t frame0, double **out, size_t lo,
+    size_t hi)
+{
+	size_t N = t->N, S = t->S, L = t->L;
+	int64_t a = frame0 + (int64_t)lo, b = frame0 + (int64_t)hi - 1;
+	int64_t k0 = a >= 0 ? a / (int64_t)S : -((-a + (int64_t)S - 1) /
+	    (int64_t)S), k1 = b >= 0 ? b / (int64_t)S : -((-b +
+	    (int64_t)S - 1) / (int64_t)S);
+
+	if (hi <= lo)
+		return;
+	if (n + 1 > t->badcap) {
+		t->badcap = n + 1;
+		t->bad = xrealloc(t->bad, t->badcap * sizeof(size_t));
+	}
+	t->bad[0] = 0;
+	for (size_t i = 0; i < n; i++)
+		t->bad[i + 1] = t->bad[i] + !isfinite(x[i]);
+	for (int64_t kt = k0; kt <= k1; kt++) {
+		/* u[q] = x[base + q], window row base = kt S - L - frame0. */
+		int64_t base = kt * (int64_t)S - (int64_t)L - frame0;
+		for (size_t q = 0; q < N; q++) {
+			int64_t i = base + (int64_t)q;
+			double v = i >= 0 && i < (int64_t)n ? x[i] : 0;
+			t->ur[q] = isfinite(v) ? v : 0;
+			t->ui[q] = 0;
+		}
+		fft_dif(t->ur, t->ui, N, t->twr, t->twi);
+		/* The tile's rows within [lo, hi). */
+		int64_t r0 = (int64_t)lo - (base + (int64_t)L);
+		int64_t r1 = (int64_t)hi - (base + (int64_t)L);
+		if (r0 < 0)
+			r0 = 0;
+		if (r1 > (int64_t)S)
+			r1 = (int64_t)S;
+		for (size_t f = 0; f < nf; f++) {
+			size_t l = k[f].L;
+			double *o = out[f];
+			spectrum_mul(t->zr, t->zi, t->ur, t->ui, t->hr + (f0 +
+			    f) * N, t->hi + (f0 + f) * N, N);
+			/* (zr, zi) = conj(U H), bit-reversed; its FFT is N
+			 * times the conjugate of the wanted inverse: the same
+			 * modulus. */
+			fft_stages(t->zr, t->zi, N, t->twr, t->twi);
+			for (int64_t r = r0; r < r1; r++) {
+				size_t i = (size_t)(base + (int64_t)L + r);
+				size_t wa = i >= l ? i - l : 0;
+				size_t wb = i + l + 1 < n ? i + l + 1 : n;
+				if (t->bad[wb] != t->bad[wa])
+					morlet(x, n, &k[f], o, i, i + 1);
+				else
+					o[i] = sqrt(t->zr[r] * t->zr[r] +
+					    t->zi[r] * t->zi[r]);
+			}
+		}
 	}
 }
 
@@ -714,6 +993,7 @@ struct plan {
 	size_t nfreq;
 	double *freq;
 	struct kernel *kern;
+	struct fft fft;           /* wavelets by FFT (fft.N > 0) */
 	size_t margin;            /* rows of context on each side */
 };
 
@@ -875,7 +1155,9 @@ plan_part(struct plan *pl, const mz_header *h, const struct opts *o,
 			kernel_make(&pl->kern[i], pl->freq[i], fps);
 		}
 	}
-	pl->margin = (size_t)o->deriv + (pl->nfreq ? pl->kern[0].L : 0);
+	fft_plan(&pl->fft, pl->kern, pl->nfreq);
+	pl->margin = (size_t)o->deriv + (pl->nfreq ? pl->kern[0].L : 0) +
+	    pl->fft.S;
 
 	for (size_t f = 0; f < o->nfeat; f++) {
 		const struct feat *ft = &o->feat[f];
@@ -1088,6 +1370,7 @@ plan_free(struct plan *pl)
 		free(pl->kern[q].im);
 	}
 	free(pl->kern);
+	fft_free(&pl->fft);
 	free(pl->freq);
 	free(pl->oc);
 	free(pl->src);
@@ -1191,10 +1474,12 @@ point(const struct window *w, int k, int d)
 
 /*
  * compute: every computed column over the n window rows; wavelets only
- * for rows [lo, hi) (the others are never output).
+ * for rows [lo, hi) (the others are never output); frame0 is the frame
+ * of window row 0.
  */
 static void
-compute(struct window *w, const struct plan *pl, size_t lo, size_t hi)
+compute(struct window *w, struct plan *pl, size_t lo, size_t hi,
+    int64_t frame0)
 {
 	size_t n = w->n, K = w->K;
 	double fps = pl->fps, *t = w->tmp, *t2 = w->tmp2;
@@ -1301,7 +1586,21 @@ compute(struct window *w, const struct plan *pl, size_t lo, size_t hi)
 		case K_WAVELET: {
 			const double *x = oc->src >= 0 ? w->col[oc->src] :
 			    w->v[-2 - oc->src];
-			morlet(x, n, &pl->kern[oc->f], out, lo, hi);
+			size_t m = 0;
+			if (pl->fft.N == 0) {
+				morlet(x, n, &pl->kern[oc->f], out, lo, hi);
+				break;
+			}
+			/* The frequencies of one source at once (its columns
+			 * are consecutive): one transform of each tile. */
+			if (c > 0 && pl->oc[c - 1].k == K_WAVELET &&
+			    pl->oc[c - 1].src == oc->src)
+				break;
+			while (c + m < pl->nc && pl->oc[c + m].k == K_WAVELET &&
+			    pl->oc[c + m].src == oc->src)
+				m++;
+			morlet_fft(&pl->fft, pl->kern + oc->f, oc->f, m, x, n,
+			    frame0, w->col + c, lo, hi);
 			break;
 		}
 		}
@@ -1347,6 +1646,7 @@ do_part(const struct input *in, size_t p, size_t r0, size_t r1,
 	mz_block b;
 	mz_err e;
 	size_t cb = 0, ca = 0, skip = 0, qs, total, loaded = 0, done = 0, oslot;
+	int64_t frame_first = 0;   /* the frame of the first row loaded */
 	const mz_header *h;
 	double fps;
 	int rc;
@@ -1474,6 +1774,8 @@ do_part(const struct input *in, size_t p, size_t r0, size_t r1,
 				if (!cursor_next(&fc))
 					die("%s: rows vanished on a second read",
 					    where);
+				if (loaded == 0)
+					frame_first = fc.frame;
 				for (size_t k = 0; k < 2 * w.K; k++)
 					w.v[k][i] = fc.v[k];
 				w.v[2 * w.K][i] = fc.id;
@@ -1502,7 +1804,8 @@ do_part(const struct input *in, size_t p, size_t r0, size_t r1,
 				loaded++;
 			}
 			derive(&w, &pl, o->heading);
-			compute(&w, &pl, g0 - w.start, g1 - w.start);
+			compute(&w, &pl, g0 - w.start, g1 - w.start,
+			    frame_first + (int64_t)w.start);
 			/* The rows to output. */
 			if (b.nrows > selcap) {
 				selcap = b.nrows;

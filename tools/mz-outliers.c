@@ -18,6 +18,7 @@
  * of the part.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,8 @@
 #define NBIN (1u << DIGIT)
 #define COLLECT_MAX 65536         /* candidates selected in memory */
 #define CHUNK_BYTES (4u << 20)    /* records in memory at once */
+#define SPOOL_BUF (1u << 20)      /* stdio buffer of a spool being written */
+#define SAMPLE_MAX 16384          /* sampled distances per keypoint */
 
 /* Status of a point after flagging. */
 enum { ST_OK, ST_OUTLIER, ST_LOWCONF, ST_MISSING };
@@ -51,6 +54,11 @@ struct bp {
 	/* Statistics and counts. */
 	uint64_t valid, missing, outliers, lowconf, after;
 	double med, mad, thr;
+	/* A deterministic sample of the valid distances: those whose index
+	 * among them is a multiple of stride (at most SAMPLE_MAX). */
+	double *samp;
+	size_t nsamp;
+	uint64_t stride;
 	/* Pass 2 state: last valid frame (or -1) and its coordinates, first
 	 * frame of the open gap (or -1). */
 	int64_t last, gap;
@@ -89,6 +97,7 @@ struct part {
 	size_t chunk_frames;
 	double *tmp;        /* K scratch values */
 	double *dist;       /* chunk_frames * K distances */
+	char *sbuf;         /* 3 * SPOOL_BUF: the spools' stdio buffers */
 };
 
 static mz_atomic *report_out;   /* the --report file, while open */
@@ -103,10 +112,11 @@ abort_report(void)
 
 /*
  * spool_open: an unlinked temporary file in $TMPDIR (or /tmp) for reading
- * and writing; *f gets a stdio stream on it for sequential writing.
+ * and writing; *f gets a stdio stream on it for sequential writing, with
+ * buf (SPOOL_BUF bytes, the caller's until *f is closed) as its buffer.
  */
 static int
-spool_open(FILE **f)
+spool_open(FILE **f, char *buf)
 {
 	const char *dir = getenv("TMPDIR");
 	char path[4096];
@@ -120,8 +130,10 @@ spool_open(FILE **f)
 	unlink(path);
 	if ((*f = fdopen(dup(fd), "w")) == NULL)
 		die("temporary file:");
-	/* Large writes: far fewer system calls than stdio's default. */
-	setvbuf(*f, NULL, _IOFBF, 1 << 20);
+	/* Large writes: far fewer system calls than stdio's default (glibc
+	 * ignores the size given without a buffer). */
+	if (setvbuf(*f, buf, _IOFBF, SPOOL_BUF) != 0)
+		die("temporary file: setvbuf:");
 	return fd;
 }
 
@@ -256,6 +268,31 @@ small_median(double *v, size_t m)
 }
 
 /*
+ * sample_add: note the valid distance v of keypoint b (before b->valid
+ * counts it) in its sample: kept when its index is a multiple of the
+ * stride; a full sample keeps every other value and doubles the stride.
+ */
+static void
+sample_add(struct bp *b, double v)
+{
+	if (b->samp == NULL) {
+		b->samp = xmalloc(SAMPLE_MAX * sizeof(double));
+		b->stride = 1;
+	}
+	if (b->valid % b->stride != 0)
+		return;
+	if (b->nsamp == SAMPLE_MAX) {
+		for (size_t i = 0; 2 * i < SAMPLE_MAX; i++)
+			b->samp[i] = b->samp[2 * i];
+		b->nsamp = SAMPLE_MAX / 2;
+		b->stride *= 2;
+		if (b->valid % b->stride != 0)
+			return;
+	}
+	b->samp[b->nsamp++] = v;
+}
+
+/*
  * pass1_block: spool block b: its other columns to the rest spool, and
  * per frame the keypoint records with each point's distance to the
  * coordinate-wise median of the frame's valid points (NaN for a point
@@ -306,6 +343,7 @@ pass1_block(struct part *p, const mz_block *b)
 			for (size_t d = 0; d < D; d++)
 				s += (v[d] - m[d]) * (v[d] - m[d]);
 			dist[k] = sqrt(s);
+			sample_add(&p->bp[k], dist[k]);
 			p->bp[k].valid++;
 		}
 		swrite(p->pf, r, p->rec * sizeof(double));
@@ -341,6 +379,149 @@ cmp_double(const void *a, const void *b)
 }
 
 /*
+ * kth: the k-th smallest of the n values a (k < n, no NaN), a rearranged
+ * so that a[k] is it, with no greater value before and no smaller one
+ * after (quickselect, median-of-three pivots).
+ */
+static double
+kth(double *a, size_t n, size_t k)
+{
+	ptrdiff_t l = 0, r = (ptrdiff_t)n - 1, kk = (ptrdiff_t)k;
+
+	while (l < r) {
+		double x = a[l], y = a[l + (r - l) / 2], z = a[r], pv;
+		ptrdiff_t i = l, j = r;
+		pv = x < y ? (y < z ? y : x < z ? z : x) : (x < z ? x : y < z ?
+		    z : y);
+		while (i <= j) {
+			while (a[i] < pv)
+				i++;
+			while (a[j] > pv)
+				j--;
+			if (i <= j) {
+				double t = a[i];
+				a[i++] = a[j];
+				a[j--] = t;
+			}
+		}
+		/* Now a[l..j] <= pv <= a[i..r], and a[j+1..i-1] = pv. */
+		if (kk <= j)
+			r = j;
+		else if (kk >= i)
+			l = i;
+		else
+			break;
+	}
+	return a[kk];
+}
+
+/* kth_next: after kth(a, n, k), the (k+1)-th smallest (k + 1 < n). */
+static double
+kth_next(const double *a, size_t n, size_t k)
+{
+	double v = a[k + 1];
+
+	for (size_t i = k + 2; i < n; i++)
+		if (a[i] < v)
+			v = a[i];
+	return v;
+}
+
+/*
+ * bracket_select: the targets tg (2 per keypoint, the two middle ranks)
+ * of stage (as select_stats) in one pass, where a keypoint's sample
+ * brackets them: the values between two sample quantiles a few standard
+ * errors either side of the middle are counted below and collected
+ * within (at most COLLECT_MAX); when the ranks fall among those collected
+ * they are selected from them, else the targets are left for the radix
+ * selection.  *left counts the targets not done.
+ */
+static void
+bracket_select(struct part *p, int stage, struct target *tg, size_t *left)
+{
+	size_t K = p->K, any = 0;
+	double *lo = xcalloc(K, sizeof(double)), *hi = xcalloc(K,
+	    sizeof(double));
+	uint64_t *below = xcalloc(K, sizeof(uint64_t));
+	size_t *nb = xcalloc(K, sizeof(size_t));
+	unsigned char *use = xcalloc(K, 1), *over = xcalloc(K, 1);
+	double **buf = xcalloc(K, sizeof(double *));
+
+	for (size_t k = 0; k < K; k++) {
+		struct bp *b = &p->bp[k];
+		struct target *t0 = &tg[2 * k], *t1 = &tg[2 * k + 1];
+		size_t m = b->nsamp;
+		if (t0->done || t1->done || t0->collect || m < 64)
+			continue;
+		double *a = xmalloc(m * sizeof(double));
+		for (size_t i = 0; i < m; i++)
+			a[i] = stage ? fabs(b->samp[i] - b->med) : b->samp[i];
+		double sc = (double)(m - 1) / (double)(b->valid - 1);
+		double d = 2 * sqrt((double)m) + 2;
+		double plo = floor((double)t0->rank * sc - d);
+		double phi = ceil((double)t1->rank * sc + d);
+		lo[k] = plo < 0 ? -INFINITY : kth(a, m, (size_t)plo);
+		hi[k] = phi > (double)(m - 1) ? INFINITY : kth(a, m,
+		    (size_t)phi);
+		free(a);
+		buf[k] = xmalloc(COLLECT_MAX * sizeof(double));
+		use[k] = 1;
+		any = 1;
+	}
+	for (uint64_t f0 = 0; any && f0 < p->n; f0 += p->chunk_frames) {
+		size_t nf = p->n - f0 < p->chunk_frames ? (size_t)(p->n - f0) :
+		    p->chunk_frames;
+		sread(p->dfd, p->dist, nf * K * sizeof(double),
+		    f0 * K * sizeof(double));
+		for (size_t k = 0; k < K; k++) {
+			if (!use[k])
+				continue;
+			double l = lo[k], h = hi[k], med = p->bp[k].med, *bk = buf[k];
+			uint64_t c = 0;
+			size_t n = nb[k];
+			for (size_t i = 0; i < nf; i++) {
+				double v = p->dist[i * K + k];
+				if (isnan(v))
+					continue;
+				if (stage)
+					v = fabs(v - med);
+				if (v < l)
+					c++;
+				else if (v <= h) {
+					if (n < COLLECT_MAX)
+						bk[n++] = v;
+					else
+						over[k] = 1;
+				}
+			}
+			below[k] += c;
+			nb[k] = n;
+		}
+	}
+	for (size_t k = 0; k < K; k++) {
+		struct target *t0 = &tg[2 * k], *t1 = &tg[2 * k + 1];
+		if (!use[k] || over[k] || below[k] > t0->rank ||
+		    t1->rank - below[k] >= nb[k])
+			continue;
+		size_t r0 = (size_t)(t0->rank - below[k]);
+		t0->value = kth(buf[k], nb[k], r0);
+		t1->value = t1->rank == t0->rank ? t0->value :
+		    kth_next(buf[k], nb[k], r0);
+		t0->done = t1->done = 1;
+		*left -= 2;
+	}
+	for (size_t k = 0; k < K; k++)
+		free(buf[k]);
+	free(buf);
+	free(lo);
+	free(hi);
+	free(below);
+	free(nb);
+	free(use);
+	free(over);
+}
+
+/*
  * select_stats: exact order statistics of each keypoint's distances
  * (stage 0) or of their absolute deviations from the keypoint's median
  * (stage 1), over the valid points: the ranks (n-1)/2 and n/2, averaged
@@ -369,6 +550,7 @@ select_stats(struct part *p, int stage)
 				t->buf = xmalloc(n * sizeof(double));
 			left++;
 		}
+	bracket_select(p, stage, tg, &left);
 	unsigned char *share = xcalloc(K, 1);
 
 	while (left > 0) {
@@ -762,9 +944,10 @@ outliers_part(mz_reader *r, mz_writer *w, const struct opts *o,
 	p.chunk = xmalloc(p.chunk_frames * p.rec * sizeof(double));
 	p.tmp = xmalloc(p.K * sizeof(double));
 	p.dist = xmalloc(p.chunk_frames * p.K * sizeof(double));
-	p.pfd = spool_open(&p.pf);
-	p.dfd = spool_open(&p.df);
-	p.rfd = spool_open(&p.rf);
+	p.sbuf = xmalloc(3 * (size_t)SPOOL_BUF);
+	p.pfd = spool_open(&p.pf, p.sbuf);
+	p.dfd = spool_open(&p.df, p.sbuf + SPOOL_BUF);
+	p.rfd = spool_open(&p.rf, p.sbuf + 2 * (size_t)SPOOL_BUF);
 
 	/* Pass 1: spool, with distances.  A block larger than a chunk is
 	 * handled frame by frame: pass1_block uses one record of scratch. */
@@ -777,6 +960,7 @@ outliers_part(mz_reader *r, mz_writer *w, const struct opts *o,
 	fclose(p.df);
 	fclose(p.pf);
 	fclose(p.rf);
+	free(p.sbuf);
 
 	select_stats(&p, 0);
 	select_stats(&p, 1);
@@ -799,6 +983,8 @@ outliers_part(mz_reader *r, mz_writer *w, const struct opts *o,
 	close(p.rfd);
 	free(p.chunk);
 	free(p.tmp);
+	for (size_t k = 0; k < p.K; k++)
+		free(p.bp[k].samp);
 	free(p.bp);
 	free(p.kp);
 	return rep;

@@ -223,6 +223,70 @@ smooth_at(struct part *p, const double *x, uint64_t t, uint64_t n)
 	return s;
 }
 
+/* Four doubles as one SIMD value (GCC and Clang vector extension). */
+typedef double v4d __attribute__((vector_size(32)));
+
+/* LD4: v = p[0..3]; ST4: p[0..3] = v; LD8, ST8 the same for eight
+ * (any alignment; macros, since a function taking or returning a vector
+ * would depend on the ABI). */
+#define LD4(v, p) memcpy(&(v), (p), sizeof(v4d))
+#define ST4(p, v) memcpy((p), &(v), sizeof(v4d))
+#define LD8(v, p) memcpy(&(v), (p), 64)
+#define ST8(p, v) memcpy((p), &(v), 64)
+
+/* Where the compiler and the C library allow it (x86-64, GCC or Clang,
+ * glibc ifunc), fir and median_net are compiled for AVX-512 and AVX2 as
+ * well, chosen at run time.  There is no FMA contraction in ISO C mode, so each variant
+ * computes the same sums in the same order: the bytes do not depend on
+ * the machine (Clang, which contracts by default, is told not to). */
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#endif
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
+#define MULTIVERSION __attribute__((target_clones("avx512f", "avx2", \
+    "default")))
+#else
+#define MULTIVERSION
+#endif
+
+/*
+ * fir: o[i] = sum_k c[k] xs[i + k] for i in [0, m), k = 0..w-1, each sum
+ * taken in the order k = 0..w-1 from 0 (the same sums as smooth_at's);
+ * sixteen rows at a time, in vector registers.
+ */
+MULTIVERSION static void
+fir(double *restrict o, const double *restrict xs, size_t m,
+    const double *restrict c, long w)
+{
+	size_t i = 0;
+
+	for (; i + 16 <= m; i += 16) {
+		v4d a0 = { 0, 0, 0, 0 }, a1 = a0, a2 = a0, a3 = a0;
+		const double *x = xs + i;
+		for (long k = 0; k < w; k++) {
+			v4d ck = { c[k], c[k], c[k], c[k] }, x0, x1, x2, x3;
+			LD4(x0, x + k);
+			LD4(x1, x + k + 4);
+			LD4(x2, x + k + 8);
+			LD4(x3, x + k + 12);
+			a0 += ck * x0;
+			a1 += ck * x1;
+			a2 += ck * x2;
+			a3 += ck * x3;
+		}
+		ST4(o + i, a0);
+		ST4(o + i + 4, a1);
+		ST4(o + i + 8, a2);
+		ST4(o + i + 12, a3);
+	}
+	for (; i < m; i++) {
+		double a = 0;
+		for (long k = 0; k < w; k++)
+			a += c[k] * xs[i + (size_t)k];
+		o[i] = a;
+	}
+}
+
 /*
  * savgol_run: the Savitzky-Golay values of column x for the n part rows
  * from t0 into out (end rows read; ended: the part has end rows).  Rows
@@ -248,28 +312,10 @@ savgol_run(struct part *p, const double *x, uint64_t t0, size_t n,
 	for (uint64_t t = t0; t < lo; t++)
 		out[t - t0] = smooth_at(p, x, t, end);
 	if (hi > lo) {
-		size_t m = (size_t)(hi - lo), i = 0;
+		size_t m = (size_t)(hi - lo), i;
 		double *restrict o = out + (lo - t0);
 		const double *restrict xs = x + (lo - (uint64_t)hw - p->base);
-		/* Eight rows at a time, each summed in the order k = 0..w-1
-		 * (the same sums as smooth_at's). */
-		for (; i + 8 <= m; i += 8) {
-			double acc[8] = { 0 };
-			for (long k = 0; k < w; k++) {
-				double ck = c[k];
-				for (int r = 0; r < 8; r++)
-					acc[r] += ck * xs[i + (size_t)k +
-					    (size_t)r];
-			}
-			for (int r = 0; r < 8; r++)
-				o[i + (size_t)r] = acc[r];
-		}
-		for (; i < m; i++) {
-			double a = 0;
-			for (long k = 0; k < w; k++)
-				a += c[k] * xs[i + (size_t)k];
-			o[i] = a;
-		}
+		fir(o, xs, m, c, w);
 		for (i = 0; i < m; i++)
 			if (!isfinite(o[i]))
 				o[i] = smooth_at(p, x, lo + i, end);
@@ -336,6 +382,65 @@ sorted_remove(double *a, size_t *n, double v)
 }
 
 /*
+ * sorted_replace: in the sorted array a of m values (m >= 1), remove one
+ * value equal to o (o is there) and insert v, with the result of
+ * sorted_remove and then sorted_insert (the first value equal to o goes;
+ * v goes after the values <= v): v moves from o's place towards its own,
+ * over the values between, usually few in a smooth signal.
+ */
+static void
+sorted_replace(double *a, size_t m, double o, double v)
+{
+	size_t i = 0;
+
+	for (size_t k = 0; k < m; k++)
+		i += a[k] < o;
+	if (v >= o)
+		for (; i + 1 < m && a[i + 1] <= v; i++)
+			a[i] = a[i + 1];
+	else
+		for (; i > 0 && a[i - 1] > v; i--)
+			a[i] = a[i - 1];
+	a[i] = v;
+}
+
+/* Eight doubles, and eight 64-bit integers (the masks of v8d
+ * comparisons). */
+typedef double v8d __attribute__((vector_size(64)));
+typedef long long v8l __attribute__((vector_size(64)));
+
+#define NET_MAX 15   /* the longest window median_net sorts */
+
+/*
+ * median_net: out[r] = the median of xs[r .. r + w - 1] for r in [0, 8),
+ * w odd and at most NET_MAX, every value finite: the eight windows are
+ * sorted side by side, one per vector lane, by odd-even transposition (w
+ * rounds of compare-exchanges, each a min and a max), and the middle
+ * taken.  Compiled for the widest vectors the machine has; the value is
+ * the same whatever the variant (there is no rounding in a min or max).
+ */
+MULTIVERSION static void
+median_net(const double *restrict xs, double *restrict out, long w)
+{
+	v8d v[NET_MAX];
+
+	for (long j = 0; j < w; j++)
+		LD8(v[j], xs + j);
+	for (long r = 0; r < w; r++)
+		for (long j = r & 1; j + 1 < w; j += 2) {
+			v8d a = v[j], b = v[j + 1];
+			v8l lt = a < b, ia, ib;
+			memcpy(&ia, &a, sizeof(ia));
+			memcpy(&ib, &b, sizeof(ib));
+			v8l lo = (ia & lt) | (ib & ~lt);
+			v8l hi = (ib & lt) | (ia & ~lt);
+			memcpy(&v[j], &lo, sizeof(lo));
+			memcpy(&v[j + 1], &hi, sizeof(hi));
+		}
+	ST8(out, v[w / 2]);
+}
+
+/*
  * median_run: the running median (of the finite samples of the window
  * cut to the part; a non-finite input is copied) of column x for the
  * n part rows from t0, into out, with `end` rows in the part (windows
@@ -354,9 +459,35 @@ median_run(struct part *p, const double *x, uint64_t t0, size_t n,
 	hi = lo - 1;
 	for (size_t i = 0; i < n; i++) {
 		int64_t t = (int64_t)t0 + (int64_t)i;
+		/* Eight rows whose windows are inside the part and finite:
+		 * sorted apart; the sorted window restarts after them. */
+		if (p->w <= NET_MAX && p->w > 1 && i + 8 <= n && t - hw >= 0 &&
+		    t + 7 + hw < (int64_t)end) {
+			const double *xs = x + (t - hw - (int64_t)p->base);
+			int fin = 1;
+			for (long j = 0; j < p->w + 7; j++)
+				fin &= isfinite(xs[j]) != 0;
+			if (fin) {
+				median_net(xs, out + i, p->w);
+				m = 0;
+				lo = t + 8 - hw;
+				hi = lo - 1;
+				i += 7;
+				continue;
+			}
+		}
 		int64_t na = t - hw < 0 ? 0 : t - hw;
 		int64_t nb = t + hw > (int64_t)end - 1 ? (int64_t)end - 1 :
 		    t + hw;
+		if (lo == na - 1 && hi == nb - 1 && lo <= hi && m <= 64 &&
+		    m > 0 && isfinite(x[lo - (int64_t)p->base]) &&
+		    isfinite(x[nb - (int64_t)p->base])) {
+			/* The common step: one finite value out, one in. */
+			sorted_replace(a, m, x[lo - (int64_t)p->base],
+			    x[nb - (int64_t)p->base]);
+			lo++;
+			hi++;
+		}
 		for (; lo < na; lo++)
 			if (lo <= hi && isfinite(x[lo - (int64_t)p->base]))
 				sorted_remove(a, &m, x[lo - (int64_t)p->base]);

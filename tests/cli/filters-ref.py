@@ -185,7 +185,7 @@ def gen(args):
     o, rest = opts(args, dict(rows=3000, parts=2, seed=1, dim=2, nan_every=0,
                               nan_run="", inf_run="", plant=0, allnan=-1, f32=False,
                               lowconf=0, no_meta=False, no_col="",
-                              no_fps=False))
+                              no_fps=False, quantum=0.0))
     path = rest[0]
     rng = np.random.default_rng(int(o["seed"]))
     T, P, D = int(o["rows"]), int(o["parts"]), int(o["dim"])
@@ -205,6 +205,10 @@ def gen(args):
                 k = int(rng.integers(5))
                 Y[f, k] += 150 * np.sign(off[k])
                 planted.append((p, int(f), k))
+        if float(o["quantum"]):
+            # Coordinates on a grid: distances with few distinct values.
+            q = float(o["quantum"])
+            Y = np.round(Y / q) * q
         if int(o["lowconf"]):
             for f in sorted(rng.choice(T, int(o["lowconf"]), replace=False)):
                 k = int(rng.integers(5))

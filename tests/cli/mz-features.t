@@ -26,9 +26,12 @@ if [ -n "$NP" ]; then
 	gen g1.mzs --rows 2 --parts 1 --seed 5
 	gen long.mzs --rows 3000 --parts 2 --nan-every 101 --seed 9
 	split long.mzs segs.mzs --at 1000,1900
+	gen clean.mzs --rows 14000 --parts 2 --nan-every 4999 --seed 11
+	split clean.mzs csegs.mzs --at 5000,6100,11000
 	EOF
 	"$NP" "$REF" batch inputs > made
-	t_is "the python inputs" "ok ok ok ok ok ok ok ok" "$(echo $(cat made))"
+	t_is "the python inputs" "ok ok ok ok ok ok ok ok ok ok" \
+	    "$(echo $(cat made))"
 fi
 
 # ------------------------------------------------------------- usage
@@ -185,6 +188,11 @@ if [ -n "$NP" ]; then
 	mz-features $KIN --overlap 1 -o k1.mzs segs.mzs
 	mz-features $FE --overlap auto --frames 950:1050 -o sr.mzs segs.mzs
 	mz-features $FE --frames 950:1050 -o wr.mzs long.mzs
+	# Wavelets by FFT (rows far from a NaN) and directly (near one).
+	CW="-a nose -p tail -F speed -F wavelet:speed.centroid,nose.x
+	    --freqs 0.2:5:4"
+	mz-features $CW -o cwhole.mzs clean.mzs
+	mz-features $CW --overlap auto -o cauto.mzs csegs.mzs
 	cat > checks <<-EOF
 	circle-check circle.mzs cf.mzs --radius 100 --omega 2 --fps 30
 	circle-check circle2.mzs cf2.mzs --radius 40 --omega -7.5 --fps 120
@@ -198,6 +206,8 @@ if [ -n "$NP" ]; then
 	same k1.mzs kin.mzs --differ
 	same sr.mzs wr.mzs
 	rows whole.mzs wr.mzs 950 1050
+	np-check clean.mzs cwhole.mzs --freqs 0.2:5:4
+	same cauto.mzs cwhole.mzs
 	EOF
 	"$NP" "$REF" batch checks > results
 	r() { sed -n "$1p" results; }
@@ -224,6 +234,12 @@ if [ -n "$NP" ]; then
 	    "$(r 11)"
 	t_is "... and a range's rows equal the full run's rows" ok "$(r 12)"
 	t_like "... 100 rows an individual" '^rows: +200$' "$(mz-info wr.mzs)"
+	# 14000 rows, a NaN point every 4999: most rows' wavelets by FFT
+	# tiles, those within a kernel of a NaN summed directly.
+	t_is "wavelets by FFT and direct sums = numpy (1e-9 of max), NaN positions exact" \
+	    ok "$(r 13)"
+	t_is "... segments (one shorter than the context) with --overlap auto = unsplit, bitwise" \
+	    ok "$(r 14)"
 else
 	echo "# skipped: closed forms, numpy reference, segment equality (no numpy)"
 fi

@@ -119,6 +119,14 @@ import json; print(json.dumps(json.load(open("gap.json"))["parts"][0]["all_nan"]
 	    "$("$NP" "$REF" gen long2.mzs --rows 140000 --parts 1 --plant 200 \
 	        --seed 5; mz-outliers -q -o long2.out.mzs long2.mzs;
 	        "$NP" "$REF" planted long2.mzs long2.out.mzs)"
+	# Coordinates on a 4-pixel grid: the distances tie so much that the
+	# values between the sample's bracketing quantiles are too many to
+	# collect, and the selection falls back to the histogram passes.
+	"$NP" "$REF" gen grid.mzs --rows 100000 --parts 1 --quantum 4 \
+	    --plant 100 --nan-every 11
+	mz-outliers -q -r grid.json -o grid.out.mzs grid.mzs
+	t_is "100000 frames on a grid (tied distances): = numpy" "ok" \
+	    "$("$NP" "$REF" outliers grid.mzs grid.out.mzs grid.json)"
 	t_ok "--report - with -o" sh -c \
 	    'mz-outliers -q -r - -o x.mzs plant.mzs > x.json'
 	t_is "... writes the same report to stdout" "$(cat plant.json)" \
