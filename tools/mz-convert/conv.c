@@ -1243,3 +1243,46 @@ conv_csv_done(conv_csv *c)
 	c->flen = NULL;
 	c->nf = c->cap = 0;
 }
+
+/* conv_image_frame: the number in the last run of digits of path's last
+ * component ("img0042.png" -> 42), or -1 if there is none. */
+int64_t
+conv_image_frame(const char *path)
+{
+	const char *b = strrchr(path, '/'), *end = NULL, *p;
+	int64_t v = 0;
+
+	b = b ? b + 1 : path;
+	for (p = b; *p; p++)
+		if (*p >= '0' && *p <= '9' && (p[1] < '0' || p[1] > '9'))
+			end = p + 1;
+	if (end == NULL)
+		return -1;
+	for (p = end; p > b && p[-1] >= '0' && p[-1] <= '9'; p--)
+		;
+	if (end - p > 15)
+		return -1;
+	for (; p < end; p++)
+		v = v * 10 + (*p - '0');
+	return v;
+}
+
+/* conv_image_dir: a malloc'd copy of the directory part of path's last
+ * directory ("labeled-data/m4s1/img0.png" -> "m4s1"), or NULL if path has
+ * no directory. */
+char *
+conv_image_dir(const char *path)
+{
+	const char *e = strrchr(path, '/'), *b;
+	char *d;
+
+	if (e == NULL || e == path)
+		return NULL;
+	for (b = e; b > path && b[-1] != '/'; b--)
+		;
+	if ((d = malloc((size_t)(e - b) + 1)) == NULL)
+		return NULL;
+	memcpy(d, b, (size_t)(e - b));
+	d[e - b] = '\0';
+	return d;
+}

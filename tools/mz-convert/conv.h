@@ -242,4 +242,14 @@ void conv_csv_close(conv_csv *c);
  * the same bytes (its fields and copies, not the bytes). */
 void conv_csv_done(conv_csv *c);
 
+/* conv_image_frame: the number in the last run of digits of path's last
+ * component ("img0042.png" -> 42), or -1 if there is none (DeepLabCut's
+ * labelled-data index of image paths). */
+int64_t conv_image_frame(const char *path);
+
+/* conv_image_dir: a malloc'd copy of path's last directory
+ * ("labeled-data/m4s1/img0.png" -> "m4s1"), or NULL if path has no
+ * directory or memory ran out. */
+char *conv_image_dir(const char *path);
+
 #endif

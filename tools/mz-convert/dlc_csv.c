@@ -56,49 +56,6 @@ strip_dup_suffix(const char *s)
 	return c;
 }
 
-/* image_frame: the number in the last run of digits of path's last
- * component ("img0042.png" -> 42), or -1 if there is none. */
-static int64_t
-image_frame(const char *path)
-{
-	const char *b = strrchr(path, '/'), *end = NULL, *p;
-	int64_t v = 0;
-
-	b = b ? b + 1 : path;
-	for (p = b; *p; p++)
-		if (*p >= '0' && *p <= '9' && (p[1] < '0' || p[1] > '9'))
-			end = p + 1;
-	if (end == NULL)
-		return -1;
-	for (p = end; p > b && p[-1] >= '0' && p[-1] <= '9'; p--)
-		;
-	if (end - p > 15)
-		return -1;
-	for (; p < end; p++)
-		v = v * 10 + (*p - '0');
-	return v;
-}
-
-/* image_dir: a malloc'd copy of the directory part of path's last
- * directory ("labeled-data/m4s1/img0.png" -> "m4s1"), or NULL if path has
- * no directory. */
-static char *
-image_dir(const char *path)
-{
-	const char *e = strrchr(path, '/'), *b;
-	char *d;
-
-	if (e == NULL || e == path)
-		return NULL;
-	for (b = e; b > path && b[-1] != '/'; b--)
-		;
-	if ((d = malloc((size_t)(e - b) + 1)) == NULL)
-		return NULL;
-	memcpy(d, b, (size_t)(e - b));
-	d[e - b] = '\0';
-	return d;
-}
-
 /* The state of one read, freed by reader_free. */
 struct reader {
 	conv_csv c;
@@ -1024,7 +981,7 @@ conv_read_dlc_csv(const char *path, const conv_opts *o, conv_set **out,
 		    (r.dirs = calloc(r.rows + 1, sizeof *r.dirs)) == NULL)
 			goto nomem;
 		for (size_t i = 0; i < r.rows; i++) {
-			r.dirs[i] = image_dir(r.index[i]);
+			r.dirs[i] = conv_image_dir(r.index[i]);
 			if (r.dirs[i] == NULL && (r.dirs[i] =
 			    conv_strdup(stem)) == NULL)
 				goto nomem;
@@ -1049,7 +1006,7 @@ conv_read_dlc_csv(const char *path, const conv_opts *o, conv_set **out,
 					goto nomem;
 			copy_rows(s, &s->seq[0], nq, rows, n);
 			for (k = 0; k < n; k++) {
-				int64_t fr = image_frame(r.index[rows[k]]);
+				int64_t fr = conv_image_frame(r.index[rows[k]]);
 
 				if (fr < 0 || (k > 0 && fr <= nq->frame[k - 1]))
 					byimg = 0;

@@ -704,48 +704,6 @@ find_str(char **a, size_t n, const char *s)
 	return -1;
 }
 
-/* image_frame: the number in the last run of digits of path's last
- * component ("img0042.png" -> 42), or -1 (as dlc_csv.c). */
-static int64_t
-image_frame(const char *path)
-{
-	const char *b = strrchr(path, '/'), *end = NULL, *p;
-	int64_t v = 0;
-
-	b = b ? b + 1 : path;
-	for (p = b; *p; p++)
-		if (*p >= '0' && *p <= '9' && (p[1] < '0' || p[1] > '9'))
-			end = p + 1;
-	if (end == NULL)
-		return -1;
-	for (p = end; p > b && p[-1] >= '0' && p[-1] <= '9'; p--)
-		;
-	if (end - p > 15)
-		return -1;
-	for (; p < end; p++)
-		v = v * 10 + (*p - '0');
-	return v;
-}
-
-/* image_dir: the last directory of path ("labeled-data/m4s1/img0.png" ->
- * "m4s1"), a new string, or NULL (as dlc_csv.c). */
-static char *
-image_dir(const char *path)
-{
-	const char *e = strrchr(path, '/'), *b;
-	char *d;
-
-	if (e == NULL || e == path)
-		return NULL;
-	for (b = e; b > path && b[-1] != '/'; b--)
-		;
-	if ((d = malloc((size_t)(e - b) + 1)) == NULL)
-		return NULL;
-	memcpy(d, b, (size_t)(e - b));
-	d[e - b] = '\0';
-	return d;
-}
-
 /* A column's place in the set. */
 struct place {
 	int ind, bp, coord;
@@ -896,7 +854,7 @@ build(struct frame *fr, const char *path, const char *key, conv_set **out,
 		if ((dirs = calloc(fr->rows + 1, sizeof *dirs)) == NULL)
 			goto nomem;
 		for (size_t r = 0; r < fr->rows; r++)
-			if ((dirs[r] = image_dir(fr->sindex[r])) == NULL &&
+			if ((dirs[r] = conv_image_dir(fr->sindex[r])) == NULL &&
 			    (dirs[r] = strdup(stem)) == NULL)
 				goto nomem;
 		for (size_t r = 0; r < fr->rows; r++) {
@@ -931,7 +889,7 @@ build(struct frame *fr, const char *path, const char *key, conv_set **out,
 
 				if (seqof[r] != qi)
 					continue;
-				fn = image_frame(fr->sindex[r]);
+				fn = conv_image_frame(fr->sindex[r]);
 				if (fn < 0 || (k > 0 && fn <= q->frame[k - 1]))
 					byimg = 0;
 				if (byimg)
