@@ -666,3 +666,44 @@ history_add(mz_header *h, cJSON *options)
 	if (mz_header_add_history(h, prog, MZ_VERSION, options, NULL, &e) < 0)
 		die_err(&e);
 }
+
+/*
+ * comma_list: the comma-separated names of s, malloc'd (a NULL-terminated
+ * vector of pointers into one copy of s); *n gets the count.  Empty names
+ * are a usage error (what names the option).
+ */
+char **
+comma_list(const char *s, size_t *n, const char *what)
+{
+	char *copy = xstrdup(s), *p = copy;
+	size_t cnt = 1, i = 0;
+	char **v;
+
+	for (const char *q = s; *q; q++)
+		cnt += *q == ',';
+	v = xcalloc(cnt + 2, sizeof(*v));
+	v[0] = copy;   /* v[0] owns the copy; names start at v[1] */
+	for (;;) {
+		char *c = strchr(p, ',');
+		if (c != NULL)
+			*c = '\0';
+		if (*p == '\0')
+			usage_error("bad %s '%s' (want comma-separated "
+			    "names)", what, s);
+		v[++i] = p;
+		if (c == NULL)
+			break;
+		p = c + 1;
+	}
+	*n = i;
+	return v;
+}
+
+/* comma_list_free: free a vector from comma_list (NULL is fine). */
+void
+comma_list_free(char **v)
+{
+	if (v != NULL)
+		free(v[0]);
+	free(v);
+}

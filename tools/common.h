@@ -120,6 +120,15 @@ void patlist_check(const struct patlist *pl, const mz_header *h,
 	const char *where);
 
 /*
+ * comma_list: the comma-separated names of s, malloc'd: v[0] owns one copy
+ * of s, the names are v[1..*n] (NULL after the last); an empty name is a
+ * usage error naming what.  comma_list_free frees such a vector (NULL is
+ * fine).
+ */
+char **comma_list(const char *s, size_t *n, const char *what);
+void comma_list_free(char **v);
+
+/*
  * JSON building for model files: jadd adds item to object o under key (to
  * array o when key is NULL), dying when out of memory; jnum is a number
  * that prints exactly v (shortest round-trip text; null if not finite),

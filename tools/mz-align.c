@@ -54,47 +54,6 @@ struct plan {
 };
 
 /*
- * split_names: the comma-separated names of s, malloc'd (a NULL-terminated
- * vector of pointers into one copy of s); *n gets the count.  Empty names
- * are a usage error (what names the option).
- */
-static char **
-split_names(const char *s, size_t *n, const char *what)
-{
-	char *copy = xstrdup(s), *p = copy;
-	size_t cnt = 1, i = 0;
-	char **v;
-
-	for (const char *q = s; *q; q++)
-		cnt += *q == ',';
-	v = xcalloc(cnt + 2, sizeof(*v));
-	v[0] = copy;   /* v[0] owns the copy; names start at v[1] */
-	for (;;) {
-		char *c = strchr(p, ',');
-		if (c != NULL)
-			*c = '\0';
-		if (*p == '\0')
-			usage_error("bad %s '%s' (want comma-separated bodypart "
-			    "names)", what, s);
-		v[++i] = p;
-		if (c == NULL)
-			break;
-		p = c + 1;
-	}
-	*n = i;
-	return v;
-}
-
-/* free_names: free a vector from split_names (NULL is fine). */
-static void
-free_names(char **v)
-{
-	if (v != NULL)
-		free(v[0]);
-	free(v);
-}
-
-/*
  * find_coord: index of column "NAME.suffix" in h, or -1; dies unless it is
  * a float column (where names the part in messages).
  */
@@ -176,7 +135,7 @@ mark(unsigned char *flag, const struct bp *bp, size_t K, const char *s,
 	memset(flag, s == NULL, K);
 	if (s == NULL)
 		return K;
-	v = split_names(s, &n, what);
+	v = comma_list(s, &n, what);
 	for (size_t i = 1; i <= n; i++) {
 		size_t k;
 		for (k = 0; k < K && strcmp(bp[k].name, v[i]) != 0; k++)
@@ -187,7 +146,7 @@ mark(unsigned char *flag, const struct bp *bp, size_t K, const char *s,
 		cnt += !flag[k];
 		flag[k] = 1;
 	}
-	free_names(v);
+	comma_list_free(v);
 	return cnt;
 }
 
@@ -603,13 +562,13 @@ names_opt(cJSON *opts, const char *key, const char *s)
 			die("out of memory");
 		return;
 	}
-	v = split_names(s, &n, key);
+	v = comma_list(s, &n, key);
 	if ((a = cJSON_AddArrayToObject(opts, key)) == NULL)
 		die("out of memory");
 	for (size_t i = 1; i <= n; i++)
 		if (!cJSON_AddItemToArray(a, cJSON_CreateString(v[i])))
 			die("out of memory");
-	free_names(v);
+	comma_list_free(v);
 }
 
 int
@@ -679,11 +638,11 @@ main(int argc, char **argv)
 		    "bodyparts, or --fix-heading");
 	/* Validate the lists now (usage errors before any output). */
 	if (o.anterior)
-		free_names(split_names(o.anterior, &n, "anterior"));
+		comma_list_free(comma_list(o.anterior, &n, "anterior"));
 	if (o.posterior)
-		free_names(split_names(o.posterior, &n, "posterior"));
+		comma_list_free(comma_list(o.posterior, &n, "posterior"));
 	if (o.centroid)
-		free_names(split_names(o.centroid, &n, "bodyparts"));
+		comma_list_free(comma_list(o.centroid, &n, "bodyparts"));
 	if (argc == 0) {
 		argc = 1;
 		argv = stdin_only;

@@ -98,46 +98,6 @@ struct opts {
 };
 
 /*
- * split_list: the comma-separated items of s, malloc'd: v[0] owns a copy
- * of s, items at v[1..*n].  Empty items are a usage error naming what.
- */
-static char **
-split_list(const char *s, size_t *n, const char *what)
-{
-	char *copy = xstrdup(s), *p = copy;
-	size_t cnt = 1, i = 0;
-	char **v;
-
-	for (const char *q = s; *q; q++)
-		cnt += *q == ',';
-	v = xcalloc(cnt + 2, sizeof(*v));
-	v[0] = copy;
-	for (;;) {
-		char *c = strchr(p, ',');
-		if (c != NULL)
-			*c = '\0';
-		if (*p == '\0')
-			usage_error("bad %s '%s' (want comma-separated names)",
-			    what, s);
-		v[++i] = p;
-		if (c == NULL)
-			break;
-		p = c + 1;
-	}
-	*n = i;
-	return v;
-}
-
-/* free_list: free a vector from split_list (NULL is fine). */
-static void
-free_list(char **v)
-{
-	if (v != NULL)
-		free(v[0]);
-	free(v);
-}
-
-/*
  * parse_feature: parse "NAME[:ARG,...]" into f; usage error for an unknown
  * name or arguments that do not fit it.
  */
@@ -159,7 +119,7 @@ parse_feature(struct feat *f, const char *s)
 	f->t = (enum ftype)t;
 	f->spec = s;
 	if (colon != NULL)
-		f->arg = split_list(colon + 1, &f->narg, "feature arguments");
+		f->arg = comma_list(colon + 1, &f->narg, "feature arguments");
 	switch (ftab[t].args) {
 	case 0:
 		if (colon != NULL)
@@ -1023,7 +983,7 @@ mark(const struct plan *pl, unsigned char *flag, const char *s,
 	memset(flag, s == NULL, pl->K);
 	if (s == NULL)
 		return;
-	v = split_list(s, &n, what);
+	v = comma_list(s, &n, what);
 	for (size_t i = 1; i <= n; i++) {
 		int k = bp_index(pl, v[i], what, where);
 		if (k == (int)pl->K)
@@ -1031,7 +991,7 @@ mark(const struct plan *pl, unsigned char *flag, const char *s,
 			    what);
 		flag[k] = 1;
 	}
-	free_list(v);
+	comma_list_free(v);
 }
 
 /* pt_name: the name of point k (a bodypart or "centroid"). */
@@ -2010,11 +1970,11 @@ main(int argc, char **argv)
 		usage_error("heading, angvel, bodylength, nn, relori and facing "
 		    "need -a (anterior) and -p (posterior) bodyparts");
 	if (o.anterior)
-		free_list(split_list(o.anterior, &n, "anterior"));
+		comma_list_free(comma_list(o.anterior, &n, "anterior"));
 	if (o.posterior)
-		free_list(split_list(o.posterior, &n, "posterior"));
+		comma_list_free(comma_list(o.posterior, &n, "posterior"));
 	if (o.centroid)
-		free_list(split_list(o.centroid, &n, "bodyparts"));
+		comma_list_free(comma_list(o.centroid, &n, "bodyparts"));
 	if (frames) {
 		double a, b;
 		parse_range(frames, "--frames", 1, &a, &b);
@@ -2112,7 +2072,7 @@ main(int argc, char **argv)
 		free(in.pi);
 	}
 	for (size_t f = 0; f < o.nfeat; f++)
-		free_list(o.feat[f].arg);
+		comma_list_free(o.feat[f].arg);
 	free(o.feat);
 	cJSON_Delete(hopts);
 	out_close(w);
