@@ -115,6 +115,36 @@ EOF
 	row "pandas DataFrame.to_csv (write only)" "$(cat "$D/pdw.txt")"
 fi
 
+# ---- DeepLabCut HDF5 at size: the CSV's frame written as DeepLabCut
+# writes its predictions (DataFrame.to_hdf, key df_with_missing, PyTables
+# table format), then mz-convert against the pandas.read_hdf call alone.
+if [ -n "$PY" ] && [ -f "$D/dlc.csv" ] && "$PY" -c 'import tables' 2>/dev/null; then
+	"$PY" - "$D/dlc.csv" "$D/dlc.h5" <<'EOF'
+import sys
+import pandas as pd
+d = pd.read_csv(sys.argv[1], header=[0, 1, 2], index_col=0)
+d.to_hdf(sys.argv[2], key="df_with_missing", format="table", mode="w")
+EOF
+	cat "$D/dlc.h5" > /dev/null
+	echo "## DLC HDF5 (table format) -> tracks: $ROWS frames x $BP" \
+	    "bodyparts, $(printf %.0f "$(echo "$(wc -c < "$D/dlc.h5") / 1000000" | bc -l)") MB"
+	t_pdh=$("$PY" -c '
+import sys, time
+import pandas as pd
+b = None
+for _ in range(3):
+    t = time.perf_counter(); pd.read_hdf(sys.argv[1]); t = time.perf_counter() - t
+    b = t if b is None else min(b, t)
+print("%.4f" % b)' "$D/dlc.h5")
+	t_mzh=$(best "mz-convert -c none -o $D/h5big.mzs $D/dlc.h5")
+	t_mzhs=$(best "mz-convert -o $D/h5bigs.mzs $D/dlc.h5")
+	row "pandas.read_hdf call alone" "$t_pdh"
+	row "mz-convert -c none (raw stream file)" "$t_mzh"
+	row "mz-convert (default codec: shuffle)" "$t_mzhs"
+	ratio "speed-up vs the read_hdf call (raw)" "$t_pdh" "$t_mzh"
+	ratio "speed-up vs the read_hdf call (shuffle)" "$t_pdh" "$t_mzhs"
+fi
+
 # ---- DeepLabCut HDF5 (pandas/PyTables) -> standard tracks.  No generator
 # writes pandas HDF5 without PyTables, so this section times the real
 # files of ../shared/data (skipped when absent), absolute figures, and

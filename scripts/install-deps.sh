@@ -12,7 +12,7 @@ libcsv-dev libyaml-dev liblapacke-dev libopenblas-dev libhdf5-dev libzip-dev
 libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
 perl mandoc zstd clang libclang-rt-14-dev python3 python3-numpy
 python3-pandas python3-scipy python3-sklearn python3-zstandard hyperfine hdf5-tools python3-h5py
-ffmpeg"
+ffmpeg python3-tables"
 
 missing=""
 for p in $PKGS; do
