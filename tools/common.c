@@ -707,3 +707,27 @@ comma_list_free(char **v)
 		free(v[0]);
 	free(v);
 }
+
+/* jget: see common.h. */
+const cJSON *
+jget(const cJSON *o, const char *key, cJSON_bool (*is)(const cJSON *),
+    const char *what, const char *where)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	if (v == NULL || !is(v))
+		die("%s: '%s' is missing or not %s", where, key, what);
+	return v;
+}
+
+/* jcount: see common.h. */
+uint64_t
+jcount(const cJSON *o, const char *key, uint64_t max, const char *where)
+{
+	double v = jget(o, key, cJSON_IsNumber, "a number", where)->valuedouble;
+
+	if (!(v >= 0 && v <= (double)max && v == floor(v)))
+		die("%s: '%s' is not a count up to %llu", where, key,
+		    (unsigned long long)max);
+	return (uint64_t)v;
+}

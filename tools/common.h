@@ -120,6 +120,18 @@ void patlist_check(const struct patlist *pl, const mz_header *h,
 	const char *where);
 
 /*
+ * Reading model files: jget returns member key of o, which must pass the
+ * type test is (what describes it in the message); jcount returns member
+ * key as a count, an integral number in [0, max] (JCOUNT_MAX: any count a
+ * double holds exactly).  Both die naming where and key otherwise.
+ */
+#define JCOUNT_MAX 9007199254740992ULL
+const cJSON *jget(const cJSON *o, const char *key,
+	cJSON_bool (*is)(const cJSON *), const char *what, const char *where);
+uint64_t jcount(const cJSON *o, const char *key, uint64_t max,
+	const char *where);
+
+/*
  * comma_list: the comma-separated names of s, malloc'd: v[0] owns one copy
  * of s, the names are v[1..*n] (NULL after the last); an empty name is a
  * usage error naming what.  comma_list_free frees such a vector (NULL is

@@ -105,19 +105,6 @@ jints(const int64_t *v, size_t n)
 	return a;
 }
 
-/* jget: member key of o, which must pass the type test is; dies naming
- * where otherwise. */
-static const cJSON *
-jget(const cJSON *o, const char *key, cJSON_bool (*is)(const cJSON *),
-    const char *what, const char *where)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	if (v == NULL || !is(v))
-		die("%s: '%s' is missing or not %s", where, key, what);
-	return v;
-}
-
 /* jdouble: the finite number member key of o. */
 static double
 jdouble(const cJSON *o, const char *key, const char *where)
@@ -127,18 +114,6 @@ jdouble(const cJSON *o, const char *key, const char *where)
 	if (!isfinite(v))
 		die("%s: '%s' is not finite", where, key);
 	return v;
-}
-
-/* jcount: the non-negative integer member key of o, at most max. */
-static uint64_t
-jcount(const cJSON *o, const char *key, uint64_t max, const char *where)
-{
-	double v = jget(o, key, cJSON_IsNumber, "a number", where)->valuedouble;
-
-	if (!(v >= 0 && v <= (double)max && v == floor(v)))
-		die("%s: '%s' is not a count up to %llu", where, key,
-		    (unsigned long long)max);
-	return (uint64_t)v;
 }
 
 /* ------------------------------------------------------------ random */

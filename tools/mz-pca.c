@@ -86,30 +86,6 @@ jstrs(char *const *s, size_t n)
 	return a;
 }
 
-/* jget: member key of o, which must pass the type test is; dies naming
- * where otherwise. */
-static const cJSON *
-jget(const cJSON *o, const char *key, cJSON_bool (*is)(const cJSON *),
-    const char *what, const char *where)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	if (v == NULL || !is(v))
-		die("%s: '%s' is missing or not %s", where, key, what);
-	return v;
-}
-
-/* jcount: the non-negative integer member key of o. */
-static uint64_t
-jcount(const cJSON *o, const char *key, const char *where)
-{
-	double v = jget(o, key, cJSON_IsNumber, "a number", where)->valuedouble;
-
-	if (!(v >= 0 && v <= 9007199254740992.0 && v == floor(v)))
-		die("%s: '%s' is not a count", where, key);
-	return (uint64_t)v;
-}
-
 /* jvals: fill out[n] from the JSON array a, which must hold exactly n
  * finite numbers; dies naming where and key otherwise. */
 static void
@@ -173,7 +149,7 @@ parse_json(const char *path, const char *kind, char **text, size_t *len)
 	k = cJSON_GetObjectItemCaseSensitive(doc, "kind");
 	if (!cJSON_IsString(k) || strcmp(k->valuestring, kind) != 0)
 		die("%s: not an %s file", path, kind);
-	if ((format = jcount(doc, "format", path)) != FORMAT)
+	if ((format = jcount(doc, "format", JCOUNT_MAX, path)) != FORMAT)
 		die("%s: unknown format %llu (this mz-pca reads %d)", path,
 		    (unsigned long long)format, FORMAT);
 	if (text) {
@@ -1331,9 +1307,9 @@ read_shard(struct scan *s, struct stats *st, cJSON **opts, const char *path)
 		free(cnames);
 	}
 	stats_init(st, d);
-	st->n = jcount(doc, "n_frames", path);
-	s->rows += jcount(doc, "n_rows", path);
-	s->parts += jcount(doc, "n_parts", path);
+	st->n = jcount(doc, "n_frames", JCOUNT_MAX, path);
+	s->rows += jcount(doc, "n_rows", JCOUNT_MAX, path);
+	s->parts += jcount(doc, "n_parts", JCOUNT_MAX, path);
 	jarray_nums(doc, "mean", st->mean, d, path);
 	m2 = jget(doc, "m2", cJSON_IsArray, "an array", path);
 	if ((size_t)cJSON_GetArraySize(m2) != d)
@@ -1475,7 +1451,7 @@ model_load(struct model *m, const char *path)
 	jarray_nums(m->doc, "eigenvalues", m->eig, d, where);
 	jarray_nums(m->doc, "explained_variance_ratio", m->ratio, d, where);
 	jarray_nums(m->doc, "cumulative", m->cum, d, where);
-	jcount(m->doc, "n_frames", where);
+	jcount(m->doc, "n_frames", JCOUNT_MAX, where);
 	m->comp = load_array(m, "components.f64", d * d);
 	m->mean = load_array(m, "mean.f64", d);
 	free(p);
@@ -1827,9 +1803,9 @@ cmd_info(int argc, char **argv)
 		for (size_t j = 0; j < m.d; j++)
 			printf(" %s", m.names[j]);
 		printf("\nframes:    %llu of %llu rows in %llu parts\n",
-		    (unsigned long long)jcount(doc, "n_frames", m.path),
-		    (unsigned long long)jcount(doc, "n_rows", m.path),
-		    (unsigned long long)jcount(doc, "n_parts", m.path));
+		    (unsigned long long)jcount(doc, "n_frames", JCOUNT_MAX, m.path),
+		    (unsigned long long)jcount(doc, "n_rows", JCOUNT_MAX, m.path),
+		    (unsigned long long)jcount(doc, "n_parts", JCOUNT_MAX, m.path));
 		printf("%-9s  %-22s  %-8s  %s\n", "component", "eigenvalue",
 		    "ratio", "cumulative");
 		for (size_t k = 0; k < m.d; k++)
