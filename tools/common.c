@@ -731,3 +731,20 @@ jcount(const cJSON *o, const char *key, uint64_t max, const char *where)
 		    (unsigned long long)max);
 	return (uint64_t)v;
 }
+
+/* meta_str: see common.h. */
+const char *
+meta_str(const mz_header *h, const char *key, char buf[64])
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(h->meta, key);
+
+	if (cJSON_IsString(v))
+		return v->valuestring;
+	if (cJSON_IsNumber(v)) {
+		char t[32];
+		mz_fmt_f64(v->valuedouble, t);
+		snprintf(buf, 64, "%s", t);
+		return buf;
+	}
+	return NULL;
+}

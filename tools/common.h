@@ -119,6 +119,11 @@ int patlist_match(const struct patlist *pl, const char *name);
 void patlist_check(const struct patlist *pl, const mz_header *h,
 	const char *where);
 
+/* meta_str: part metadata value key of h as text (strings as they are,
+ * numbers in decimal, shortest round trip) in buf[64] or the header's own
+ * string, or NULL when absent, null or another type. */
+const char *meta_str(const mz_header *h, const char *key, char buf[64]);
+
 /*
  * Reading model files: jget returns member key of o, which must pass the
  * type test is (what describes it in the message); jcount returns member

@@ -472,24 +472,6 @@ get_f(const void *data, mz_type t, size_t i)
 	    ((const double *)data)[i];
 }
 
-/* meta_key: the part's metadata value key as text (strings as they are,
- * numbers in decimal) into buf[64], or NULL when absent or null. */
-static const char *
-meta_key(const mz_header *h, const char *key, char buf[64])
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(h->meta, key);
-
-	if (cJSON_IsString(v))
-		return v->valuestring;
-	if (cJSON_IsNumber(v)) {
-		char t[32];
-		mz_fmt_f64(v->valuedouble, t);
-		snprintf(buf, 64, "%s", t);
-		return buf;
-	}
-	return NULL;
-}
-
 /* want_col: column index of name in h, dying with a message naming the
  * file and part when absent. */
 static int
@@ -614,8 +596,8 @@ score_part(src *a, src *b, int two)
 	const mz_header *hb = mz_reader_header(b->r);
 	size_t part = mz_reader_part_index(a->r);
 	char gbuf[64], sbuf[64], g2[64], s2[64];
-	const char *group = meta_key(ha, "group", gbuf);
-	const char *seq = meta_key(ha, "sequence", sbuf);
+	const char *group = meta_str(ha, "group", gbuf);
+	const char *seq = meta_str(ha, "sequence", sbuf);
 	const char *pname = opt.pred_col;
 	int tj, pj, fa = -1, fb = -1;
 	int *pj_cols = NULL;
@@ -624,8 +606,8 @@ score_part(src *a, src *b, int two)
 	int64_t tol = 0, row = 0;
 
 	if (two) {
-		const char *g = meta_key(hb, "group", g2);
-		const char *s = meta_key(hb, "sequence", s2);
+		const char *g = meta_str(hb, "group", g2);
+		const char *s = meta_str(hb, "sequence", s2);
 		if ((group && g && strcmp(group, g) != 0) ||
 		    (seq && s && strcmp(seq, s) != 0))
 			die("%s: part %zu (%s/%s) does not match %s: part %zu "

@@ -98,24 +98,6 @@ seq_find(const char *group, const char *sequence)
 	return s;
 }
 
-/* meta_text: metadata value key as text into buf[64] (numbers in
- * decimal), or NULL when absent. */
-static const char *
-meta_text(const mz_header *h, const char *key, char buf[64])
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(h->meta, key);
-
-	if (cJSON_IsString(v))
-		return v->valuestring;
-	if (cJSON_IsNumber(v)) {
-		char t[32];
-		mz_fmt_f64(v->valuedouble, t);
-		snprintf(buf, 64, "%s", t);
-		return buf;
-	}
-	return NULL;
-}
-
 /* col_int: value i of an integer column; *ok = 0 beyond the i64 range. */
 static int64_t
 col_int(const void *d, mz_type t, size_t i, int *ok)
@@ -166,8 +148,8 @@ read_stream(mz_reader *r, const char *strat, const char *qcol)
 		const mz_header *h = mz_reader_header(r);
 		size_t part = mz_reader_part_index(r);
 		char gb[64], sb[64];
-		const char *g = meta_text(h, "group", gb);
-		const char *s = meta_text(h, "sequence", sb);
+		const char *g = meta_str(h, "group", gb);
+		const char *s = meta_str(h, "sequence", sb);
 		int sj = -1, qj = -1;
 		unsigned char *want = xcalloc(h->ncols + 1, 1);
 		mz_block b;
