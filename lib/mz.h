@@ -240,6 +240,9 @@ typedef struct mz_wopts {
 	                        RAW otherwise */
 	int level;           /* zstd level, 0 for the default (3) */
 	size_t block_bytes;  /* target raw bytes per block, 0: 1 MiB */
+	int threads;         /* threads compressing a block's columns, 0:
+	                        mz_ncpu(); the bytes written do not depend
+	                        on it */
 } mz_wopts;
 
 /*
@@ -310,6 +313,20 @@ void mz_hash64_hex(const void *buf, size_t len, char out[17]);
 
 /* mz_ncpu: the number of processors available to this process (>= 1). */
 int mz_ncpu(void);
+
+/*
+ * mz_bigalloc: malloc(n) for a large array that will be filled whole
+ * (whole-recording columns, read buffers).  From MZ_BIG_BYTES up, the
+ * kernel is advised (madvise MADV_HUGEPAGE, where it exists) to back the
+ * block with transparent huge pages, which takes first-touch page faults
+ * from one per 4 kB to one per 2 MB; the advice is a hint and its failure
+ * is ignored.  NULL when out of memory; n == 0 gives a valid 1-byte block.
+ * mz_bigrealloc: realloc(p, n) with the same advice on the result (NULL,
+ * p untouched, when out of memory).  Both are released with free().
+ */
+#define MZ_BIG_BYTES ((size_t)2 << 20)
+void *mz_bigalloc(size_t n);
+void *mz_bigrealloc(void *p, size_t n);
 
 /*
  * mz_parse_threads: parse a --threads value: a positive integer, or 0 or

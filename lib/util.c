@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "mz.h"
@@ -18,6 +19,47 @@ mz_ncpu(void)
 		return CPU_COUNT(&set);
 	n = sysconf(_SC_NPROCESSORS_ONLN);
 	return n > 0 ? (int)n : 1;
+}
+
+/* advise_big: ask for huge pages over the whole pages inside [p, p+n). */
+static void *
+advise_big(void *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+	long v;
+	size_t pg;
+	uintptr_t a, b;
+
+	if (p == NULL || n < MZ_BIG_BYTES)
+		return p;
+	v = sysconf(_SC_PAGESIZE);
+	pg = v > 0 ? (size_t)v : 4096;
+	a = ((uintptr_t)p + pg - 1) & ~(uintptr_t)(pg - 1);
+	b = ((uintptr_t)p + n) & ~(uintptr_t)(pg - 1);
+	if (b > a)
+		(void)madvise((void *)a, b - a, MADV_HUGEPAGE);
+#else
+	(void)n;
+#endif
+	return p;
+}
+
+void *
+mz_bigalloc(size_t n)
+{
+	void *p;
+
+	/* Huge pages need 2 MB aligned ranges: align the block itself. */
+	if (n >= MZ_BIG_BYTES)
+		return posix_memalign(&p, MZ_BIG_BYTES, n) == 0 ?
+		    advise_big(p, n) : NULL;
+	return malloc(n ? n : 1);
+}
+
+void *
+mz_bigrealloc(void *p, size_t n)
+{
+	return advise_big(realloc(p, n ? n : 1), n);
 }
 
 int

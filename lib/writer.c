@@ -1,6 +1,8 @@
 /* writer.c - writing mzs(5) streams. */
+#define _GNU_SOURCE             /* sync_file_range */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,6 +15,47 @@
 #include "internal.h"
 
 #define OBUF_CAP (256 * 1024)
+/* Output files: start writing back every this many bytes, so that the
+ * fsync before the rename waits for little more than the tail. */
+#define KICK_BYTES ((off_t)8 << 20)
+#define MAX_ZTHREADS 16
+
+/* One column of a block to compress (encode). */
+struct zjob {
+	const void *src;
+	size_t raw, wsz;
+	unsigned char *dst;      /* room for ZSTD_compressBound(raw) */
+	size_t cap, sz;          /* out: bytes at dst */
+	int codec;               /* in: the writer's; out: the column's */
+	const char *zerr;        /* out: zstd's error, or NULL */
+};
+
+/* What one compressing thread owns. */
+struct zctx {
+	ZSTD_CCtx *cctx;
+	unsigned char *tmp;
+	size_t tmpcap;
+};
+
+/* The compression threads of a writer: encode hands out a block's
+ * columns, the calling thread takes its share, and waits for the rest. */
+struct zpool {
+	pthread_t t[MAX_ZTHREADS];
+	struct zctx ctx[MAX_ZTHREADS + 1];  /* [0]: the calling thread */
+	int nt;                  /* threads started */
+	pthread_mutex_t mu;
+	pthread_cond_t go, done;
+	unsigned long gen;       /* bumped for every block */
+	int stop;
+	struct zjob *jobs;
+	size_t njobs, next, left;
+	int level;
+};
+
+struct zarg {
+	struct zpool *p;
+	int id;
+};
 
 struct mz_writer {
 	char *name;
@@ -31,9 +74,15 @@ struct mz_writer {
 	const void **view;
 	uint64_t rows, blocks;
 	XXH64_state_t *ph;
-	ZSTD_CCtx *cctx;
-	unsigned char *chunk, *tmp;
-	size_t chunkcap, tmpcap;
+	off_t written, kicked;     /* bytes written; written back from 0 */
+	int threads;               /* compression threads wanted */
+	struct zpool *pool;        /* NULL: compress in the calling thread */
+	struct zctx zc;            /* the calling thread's, without a pool */
+	struct zarg zargs[MAX_ZTHREADS];
+	struct zjob *jobs;
+	size_t jobcap;
+	unsigned char *chunk;
+	size_t chunkcap;
 };
 
 struct mz_atomic {
@@ -208,7 +257,16 @@ write_all(mz_writer *w, const void *buf, size_t n, mz_err *err)
 			return werr(w, err, MZ_EIO, strerror(errno));
 		p += k;
 		n -= (size_t)k;
+		w->written += k;
 	}
+#ifdef SYNC_FILE_RANGE_WRITE
+	if (w->atomic != NULL && w->written - w->kicked >= KICK_BYTES) {
+		/* Asynchronous: the pages go to the disk while we go on. */
+		(void)sync_file_range(w->fd, w->kicked, w->written - w->kicked,
+		    SYNC_FILE_RANGE_WRITE);
+		w->kicked = w->written;
+	}
+#endif
 	return 0;
 }
 
@@ -249,6 +307,164 @@ ensure(unsigned char **buf, size_t *cap, size_t n)
 	*buf = nb;
 	*cap = n;
 	return 0;
+}
+
+/* ------------------------------------------------------- compression */
+
+/* compress_one: job j with context z (shuffle first for SHUFFLE); a
+ * column that does not shrink is stored raw. */
+static void
+compress_one(struct zctx *z, struct zjob *j, int level)
+{
+	const void *src = j->src;
+
+	j->zerr = NULL;
+	j->sz = j->raw;
+	if (j->codec != MZ_CODEC_RAW) {
+		if (z->cctx == NULL && (z->cctx = ZSTD_createCCtx()) == NULL) {
+			j->zerr = "out of memory";
+			return;
+		}
+		if (j->codec == MZ_CODEC_SHUFFLE && j->wsz > 1) {
+			if (ensure(&z->tmp, &z->tmpcap, j->raw) < 0) {
+				j->zerr = "out of memory";
+				return;
+			}
+			mz__shuffle(z->tmp, src, j->raw / j->wsz, j->wsz);
+			src = z->tmp;
+		}
+		j->sz = ZSTD_compressCCtx(z->cctx, j->dst, j->cap, src,
+		    j->raw, level);
+		if (ZSTD_isError(j->sz)) {
+			j->zerr = ZSTD_getErrorName(j->sz);
+			return;
+		}
+		if (j->sz >= j->raw)
+			j->codec = MZ_CODEC_RAW;
+	}
+	if (j->codec == MZ_CODEC_RAW) {
+		memcpy(j->dst, j->src, j->raw);
+		j->sz = j->raw;
+	}
+}
+
+/* take_jobs: compress jobs of the current block until none is left to
+ * take (p->mu held on entry and on return). */
+static void
+take_jobs(struct zpool *p, struct zctx *z)
+{
+	while (p->next < p->njobs) {
+		struct zjob *j = &p->jobs[p->next++];
+
+		pthread_mutex_unlock(&p->mu);
+		compress_one(z, j, p->level);
+		pthread_mutex_lock(&p->mu);
+		if (--p->left == 0)
+			pthread_cond_signal(&p->done);
+	}
+}
+
+/* zworker: a compression thread's body. */
+static void *
+zworker(void *arg)
+{
+	struct zarg *a = arg;
+	struct zpool *p = a->p;
+	unsigned long seen = 0;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (!p->stop && p->gen == seen)
+			pthread_cond_wait(&p->go, &p->mu);
+		if (p->stop)
+			break;
+		seen = p->gen;
+		take_jobs(p, &p->ctx[a->id]);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+static void
+zctx_free(struct zctx *z)
+{
+	ZSTD_freeCCtx(z->cctx);
+	free(z->tmp);
+	memset(z, 0, sizeof(*z));
+}
+
+/* pool_free: stop and join the threads, free the pool. */
+static void
+pool_free(struct zpool *p)
+{
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->stop = 1;
+	pthread_cond_broadcast(&p->go);
+	pthread_mutex_unlock(&p->mu);
+	for (int i = 0; i < p->nt; i++)
+		pthread_join(p->t[i], NULL);
+	for (int i = 0; i <= MAX_ZTHREADS; i++)
+		zctx_free(&p->ctx[i]);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->go);
+	pthread_cond_destroy(&p->done);
+	free(p);
+}
+
+/* pool_new: w->threads - 1 compression threads besides the caller; NULL
+ * when none could be started (the caller then compresses alone). */
+static struct zpool *
+pool_new(mz_writer *w)
+{
+	struct zpool *p = calloc(1, sizeof(*p));
+
+	if (p == NULL)
+		return NULL;
+	if (pthread_mutex_init(&p->mu, NULL) != 0) {
+		free(p);
+		return NULL;
+	}
+	pthread_cond_init(&p->go, NULL);
+	pthread_cond_init(&p->done, NULL);
+	p->level = w->level;
+	for (int i = 0; i < w->threads - 1 && i < MAX_ZTHREADS; i++) {
+		w->zargs[i].p = p;
+		w->zargs[i].id = i + 1;
+		if (pthread_create(&p->t[i], NULL, zworker, &w->zargs[i]) != 0)
+			break;
+		p->nt++;
+	}
+	if (p->nt == 0) {
+		pool_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* compress_all: the n jobs, in the pool's threads when there is one. */
+static void
+compress_all(mz_writer *w, struct zjob *jobs, size_t n)
+{
+	struct zpool *p = w->pool;
+
+	if (p == NULL) {
+		for (size_t i = 0; i < n; i++)
+			compress_one(&w->zc, &jobs[i], w->level);
+		return;
+	}
+	pthread_mutex_lock(&p->mu);
+	p->jobs = jobs;
+	p->njobs = n;
+	p->next = 0;
+	p->left = n;
+	p->gen++;
+	pthread_cond_broadcast(&p->go);
+	take_jobs(p, &p->ctx[0]);
+	while (p->left > 0)
+		pthread_cond_wait(&p->done, &p->mu);
+	pthread_mutex_unlock(&p->mu);
 }
 
 /* chunk_out: frame the payload at w->chunk + MZ_FRAME and write it;
@@ -315,6 +531,9 @@ writer_new(const char *name, const mz_wopts *o, mz_err *err)
 	w->codec = o ? o->codec : MZ_CODEC_AUTO;
 	w->level = o && o->level ? o->level : 3;
 	w->block_bytes = o && o->block_bytes ? o->block_bytes : 1 << 20;
+	w->threads = o && o->threads > 0 ? o->threads : mz_ncpu();
+	if (w->threads > MAX_ZTHREADS + 1)
+		w->threads = MAX_ZTHREADS + 1;
 	w->fd = -1;
 	return w;
 }
@@ -331,9 +550,10 @@ writer_free(mz_writer *w)
 	free(w->view);
 	mz_header_free(w->hdr);
 	XXH64_freeState(w->ph);
-	ZSTD_freeCCtx(w->cctx);
+	pool_free(w->pool);
+	zctx_free(&w->zc);
+	free(w->jobs);
 	free(w->chunk);
-	free(w->tmp);
 	free(w->obuf);
 	free(w->name);
 	free(w);
@@ -427,7 +647,10 @@ mz_writer_begin_part(mz_writer *w, const mz_header *h, mz_err *err)
 	return 0;
 }
 
-/* encode: write one block of n rows from the column arrays. */
+/* encode: write one block of n rows from the column arrays.  Columns are
+ * compressed independently (in the pool's threads when there is one),
+ * each into room of its worst-case size, then packed in column order:
+ * the bytes do not depend on the number of threads. */
 static int
 encode(mz_writer *w, const void *const *cols, size_t n, mz_err *err)
 {
@@ -438,6 +661,14 @@ encode(mz_writer *w, const void *const *cols, size_t n, mz_err *err)
 	uint64_t sum;
 	int rc;
 
+	if (c + 1 > w->jobcap) {
+		struct zjob *nj = realloc(w->jobs, (c + 1) * sizeof(*nj));
+
+		if (nj == NULL)
+			return werr(w, err, MZ_ENOMEM, "out of memory");
+		w->jobs = nj;
+		w->jobcap = c + 1;
+	}
 	for (size_t j = 0; j < c; j++) {
 		size_t raw = n * mz_type_size(h->cols[j].type);
 		cap += 8 + (w->codec == MZ_CODEC_RAW ? raw :
@@ -445,45 +676,46 @@ encode(mz_writer *w, const void *const *cols, size_t n, mz_err *err)
 	}
 	if (ensure(&w->chunk, &w->chunkcap, MZ_FRAME + cap) < 0)
 		return werr(w, err, MZ_ENOMEM, "out of memory");
-	if (w->codec != MZ_CODEC_RAW && w->cctx == NULL &&
-	    (w->cctx = ZSTD_createCCtx()) == NULL)
-		return werr(w, err, MZ_ENOMEM, "out of memory");
+	if (w->codec != MZ_CODEC_RAW && w->pool == NULL && w->threads > 1 &&
+	    c > 1)
+		w->pool = pool_new(w);
 	p = w->chunk + MZ_FRAME;
 	memset(p, 0, hdr);
 	wr64(p, n);
 	wr32(p + 8, (uint32_t)c);
+	/* Room for each column at its worst case, 8-byte aligned. */
 	pos = hdr;
 	for (size_t j = 0; j < c; j++) {
+		struct zjob *jb = &w->jobs[j];
 		size_t wsz = mz_type_size(h->cols[j].type), raw = n * wsz;
-		size_t at = pos + (size_t)pad8(pos), sz = raw;
-		int codec = w->codec;
-		const void *src = cols[j];
 
-		memset(p + pos, 0, at - pos);
-		if (codec == MZ_CODEC_SHUFFLE && wsz > 1) {
-			if (ensure(&w->tmp, &w->tmpcap, raw) < 0)
-				return werr(w, err, MZ_ENOMEM, "out of memory");
-			mz__shuffle(w->tmp, src, n, wsz);
-			src = w->tmp;
-		}
-		if (codec != MZ_CODEC_RAW) {
-			sz = ZSTD_compressCCtx(w->cctx, p + at, cap - at, src,
-			    raw, w->level);
-			if (ZSTD_isError(sz))
-				return werr(w, err, MZ_EINVAL,
-				    ZSTD_getErrorName(sz));
-			if (sz >= raw)
-				codec = MZ_CODEC_RAW;
-		}
-		if (codec == MZ_CODEC_RAW) {
-			memcpy(p + at, cols[j], raw);
-			sz = raw;
-		}
+		pos += (size_t)pad8(pos);
+		jb->src = cols[j];
+		jb->raw = raw;
+		jb->wsz = wsz;
+		jb->dst = p + pos;
+		jb->codec = w->codec;
+		jb->cap = w->codec == MZ_CODEC_RAW ? raw :
+		    ZSTD_compressBound(raw);
+		pos += jb->cap;
+	}
+	compress_all(w, w->jobs, c);
+	/* Pack the columns down, in order, and describe them. */
+	pos = hdr;
+	for (size_t j = 0; j < c; j++) {
+		struct zjob *jb = &w->jobs[j];
+		size_t at = pos + (size_t)pad8(pos);
 		unsigned char *d = p + MZ_BLKHDR + MZ_COLDESC * j;
-		d[0] = (unsigned char)codec;
+
+		if (jb->zerr != NULL)
+			return werr(w, err, MZ_EINVAL, jb->zerr);
+		memset(p + pos, 0, at - pos);
+		if (p + at != jb->dst)
+			memmove(p + at, jb->dst, jb->sz);
+		d[0] = (unsigned char)jb->codec;
 		wr64(d + 8, at);
-		wr64(d + 16, sz);
-		pos = at + sz;
+		wr64(d + 16, jb->sz);
+		pos = at + jb->sz;
 	}
 	if ((rc = chunk_out(w, "BLCK", pos, &sum, err)) < 0)
 		return rc;

@@ -588,7 +588,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	static char *stdin_only[] = { "-" };
-	mz_wopts wo = { MZ_CODEC_AUTO, 0, 0 };
+	mz_wopts wo = { MZ_CODEC_AUTO, 0, 0, 0 };
 	struct opts o = { NULL, NULL, NULL, 0, 0 };
 	const char *outpath = NULL;
 	int c, force = 0;

@@ -2336,7 +2336,7 @@ cmd_fit(int argc, char **argv)
 	o.klo = 3;
 	o.khi = 18;
 	o.threads = mz_ncpu();
-	o.wo = (mz_wopts){ MZ_CODEC_AUTO, 0, 0 };
+	o.wo = (mz_wopts){ MZ_CODEC_AUTO, 0, 0, 0 };
 	while ((c = getopt_long(argc, argv, "c:fhk:n:o:qs:v", longopts,
 	    NULL)) != -1) {
 		switch (c) {
@@ -2631,7 +2631,7 @@ cmd_apply(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	static char *stdin_only[] = { "-" };
-	mz_wopts wo = { MZ_CODEC_AUTO, 0, 0 };
+	mz_wopts wo = { MZ_CODEC_AUTO, 0, 0, 0 };
 	struct apply a;
 	struct colsel cs;
 	const char *outpath = NULL;

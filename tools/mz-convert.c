@@ -749,7 +749,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	static char *stdin_only[] = { "-" };
-	mz_wopts wo = { MZ_CODEC_AUTO, 0, 0 };
+	mz_wopts wo = { MZ_CODEC_AUTO, 0, 0, 0 };
 	const char *outpath = NULL, *to = NULL, *video_rate = NULL;
 	const struct format *pend_fmt = NULL;
 	conv_set *pending = NULL;

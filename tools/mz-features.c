@@ -1888,7 +1888,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	static char *stdin_only[] = { "-" };
-	mz_wopts wo = { MZ_CODEC_AUTO, 0, 0 };
+	mz_wopts wo = { MZ_CODEC_AUTO, 0, 0, 0 };
 	struct opts o;
 	const char *outpath = NULL, *frames = NULL, *times = NULL,
 	    *freqs = NULL, *overlap = NULL;

@@ -1039,7 +1039,7 @@ main(int argc, char **argv)
 	};
 	static char *stdin_only[] = { "-" };
 	struct filter f = { 0 };
-	struct out o = { NULL, 0, 0, { MZ_CODEC_AUTO, 0, 0 }, NULL };
+	struct out o = { NULL, 0, 0, { MZ_CODEC_AUTO, 0, 0, 0 }, NULL };
 	uint64_t pidx = 0;
 	cJSON *opts;
 	int c;

@@ -78,7 +78,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	static char *stdin_only[] = { "-" };
-	mz_wopts wo = { MZ_CODEC_AUTO, 0, 0 };
+	mz_wopts wo = { MZ_CODEC_AUTO, 0, 0, 0 };
 	uint64_t rows = 10, parts = 0, kept = 0;
 	const char *outpath = NULL;
 	int c, force = 0, recode = 0, nflag = 0, pflag = 0;

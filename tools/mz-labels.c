@@ -1706,7 +1706,7 @@ cmd_convert(int argc, char **argv)
 	};
 	const char *outpath = NULL, *evpath = NULL, *dataset = NULL;
 	const char *kind = "behavior";
-	mz_wopts wo = { MZ_CODEC_AUTO, 0, 0 };
+	mz_wopts wo = { MZ_CODEC_AUTO, 0, 0, 0 };
 	int c, force = 0;
 	cJSON *opts;
 	mz_writer *w = NULL;

@@ -1005,7 +1005,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	static char *stdin_only[] = { "-" };
-	mz_wopts wo = { MZ_CODEC_AUTO, 0, 0 };
+	mz_wopts wo = { MZ_CODEC_AUTO, 0, 0, 0 };
 	struct opts o = { 6.0, NAN, UINT64_MAX };
 	const char *outpath = NULL, *repath = NULL;
 	int c, force = 0;

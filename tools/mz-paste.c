@@ -602,7 +602,7 @@ main(int argc, char **argv)
 	};
 	const char *keyarg = "group,sequence,individual", *prefarg = "";
 	const char *outpath = NULL;
-	mz_wopts wo = { MZ_CODEC_AUTO, 0, 0 };
+	mz_wopts wo = { MZ_CODEC_AUTO, 0, 0, 0 };
 	int c, force = 0, nstdin = 0;
 	size_t nin, nkeys, npref;
 	struct input *in;

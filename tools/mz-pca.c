@@ -1628,7 +1628,7 @@ cmd_apply(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	static char *stdin_only[] = { "-" };
-	mz_wopts wo = { MZ_CODEC_AUTO, 0, 0 };
+	mz_wopts wo = { MZ_CODEC_AUTO, 0, 0, 0 };
 	struct apply a = { 0 };
 	struct colset cs = { 0 };
 	const char *outpath = NULL;

@@ -410,7 +410,7 @@ main(int argc, char **argv)
 	};
 	static char *stdin_only[] = { "-" };
 	struct sel sel = { 0 };
-	struct out o = { NULL, 0, 0, { MZ_CODEC_AUTO, 0, 0 }, NULL };
+	struct out o = { NULL, 0, 0, { MZ_CODEC_AUTO, 0, 0, 0 }, NULL };
 	cJSON *opts, *ren;
 	int c;
 

@@ -951,7 +951,7 @@ main(int argc, char **argv)
 		.nstates = 8, .dim = 6, .order = 3, .nbp = 8, .ngroups = 1,
 		.fps = 30, .arena = 250, .noise = 1, .truth = 1,
 		.keypoints = 1 };
-	mz_wopts wo = { MZ_CODEC_AUTO, 0, 0 };
+	mz_wopts wo = { MZ_CODEC_AUTO, 0, 0, 0 };
 	const char *outpath = NULL;
 	int c, force = 0, notruth = 0, truthonly = 0;
 	struct model m;

@@ -881,7 +881,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	static char *stdin_only[] = { "-" };
-	mz_wopts wo = { MZ_CODEC_AUTO, 0, 0 };
+	mz_wopts wo = { MZ_CODEC_AUTO, 0, 0, 0 };
 	struct opts o = { M_SAVGOL, 5, 0, 2, NULL };
 	const char *outpath = NULL, *wtext = "5";
 	int c, force = 0, rflag = 0;

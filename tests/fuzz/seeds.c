@@ -72,7 +72,7 @@ typed_stream(const char *path, int codec, size_t rows, size_t block_bytes,
 	static const mz_type types[] = { MZ_I8, MZ_U8, MZ_I16, MZ_U16, MZ_I32,
 	    MZ_U32, MZ_I64, MZ_U64, MZ_F32, MZ_F64 };
 	enum { NT = sizeof(types) / sizeof(types[0]) };
-	mz_wopts o = { codec, 1, block_bytes };
+	mz_wopts o = { codec, 1, block_bytes, 0 };
 	mz_err e;
 	mz_writer *w = mz_writer_open(path, &o, &e);
 	mz_header *h = mz_header_new();

@@ -69,7 +69,7 @@ main(int argc, char **argv)
 	double mean = 15, sigma = 0.2, rho = 0.9;
 	uint64_t seed = 1;
 	const char *out = "-";
-	mz_wopts o = { MZ_CODEC_AUTO, 0, 0 };
+	mz_wopts o = { MZ_CODEC_AUTO, 0, 0, 0 };
 	mz_err e;
 	mz_rng g;
 	int c;

@@ -29,7 +29,7 @@ main(int argc, char **argv)
 {
 	long nseq = 2, nind = 2, nrows = 100, nbp = 3, missing = 0;
 	const char *out = "-";
-	mz_wopts o = { MZ_CODEC_AUTO, 0, 0 };
+	mz_wopts o = { MZ_CODEC_AUTO, 0, 0, 0 };
 	mz_err e;
 	int c;
 

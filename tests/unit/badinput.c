@@ -490,7 +490,7 @@ main(void)
 		/* Written by the library: rows, no rows, no columns. */
 		char path[] = "/tmp/mz-badinput-XXXXXX";
 		int fd = mkstemp(path);
-		mz_wopts o = { MZ_CODEC_SHUFFLE, 0, 0 };
+		mz_wopts o = { MZ_CODEC_SHUFFLE, 0, 0, 0 };
 		mz_writer *w = mz_writer_fdopen(fd, "zero", &o, &e);
 		mz_header *h = mz_header_new(), *z = mz_header_new();
 		const void *cols[1] = { V };

@@ -10,6 +10,8 @@
 #include "mz.h"
 #include "tap.h"
 
+static int wthreads;  /* the writer's compression threads (0: default) */
+
 /* A two-part stream in memory: part 0 has n rows of (i64 frame, f64 x,
  * f32 p, u8 flag), part 1 has no rows. */
 static unsigned char *
@@ -17,7 +19,7 @@ make_stream(int codec, size_t n, size_t block_bytes, size_t *len)
 {
 	char path[] = "/tmp/mz-unit-XXXXXX";
 	int fd = mkstemp(path);
-	mz_wopts o = { codec, 0, block_bytes };
+	mz_wopts o = { codec, 0, block_bytes, wthreads };
 	mz_err e;
 	mz_writer *w = mz_writer_fdopen(fd, "mem", &o, &e);
 	mz_header *h = mz_header_new();
@@ -118,6 +120,29 @@ main(void)
 		if (got < 0)
 			diag("%s", e.msg);
 		free(s);
+	}
+
+	/* Compression threads: the same bytes whatever their number (1, 2,
+	 * 5), blocks of several columns compressed at once. */
+	for (int codec = 1; codec <= 2; codec++) {
+		size_t l1, l2, l5;
+		unsigned char *s1, *s2, *s5;
+
+		wthreads = 1;
+		s1 = make_stream(codec, 50000, 65536, &l1);
+		wthreads = 2;
+		s2 = make_stream(codec, 50000, 65536, &l2);
+		wthreads = 5;
+		s5 = make_stream(codec, 50000, 65536, &l5);
+		wthreads = 0;
+		ok(l1 == l2 && l1 == l5 && memcmp(s1, s2, l1) == 0 &&
+		    memcmp(s1, s5, l1) == 0, "codec %d: 1, 2 and 5 compression "
+		    "threads write the same %zu bytes", codec, l1);
+		ok(read_all(s5, l5, 1, &e) == 50000, "codec %d: 5 threads: "
+		    "50000 rows round trip", codec);
+		free(s1);
+		free(s2);
+		free(s5);
 	}
 
 	/* A block of 128-256 kB (half to all of the output buffer) right after
