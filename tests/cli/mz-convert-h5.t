@@ -81,6 +81,56 @@ awk 'BEGIN { for (i = 0; i < 100; i++) printf "]"; for (i = 0; i < 99; i++) prin
 t_fails "pickle: depth limit" 1 'nesting deeper than 64' \
     h5dump-set pickle deep.pkl
 
+# ------------------------------------- a large table written by PyTables
+# DataFrame.to_hdf(format="table") as DeepLabCut calls it, larger than
+# the reader's 1 MB strips (20000 rows), with the likelihoods in float32
+# so that pandas stores them in a second values block after the float64
+# ones: every value must land in its individual/bodypart/coordinate.
+if [ -n "$PY" ] && "$PY" -c 'import pandas, tables' 2>/dev/null; then
+	"$PY" - <<'EOF'
+import numpy as np, pandas as pd
+rng = np.random.default_rng(7)
+n = 20000
+cols = pd.MultiIndex.from_product([["DLC_x"], ["a", "b"], ["nose", "ear", "tail"],
+    ["x", "y", "likelihood"]], names=["scorer", "individuals", "bodyparts", "coords"])
+v = rng.uniform(-50, 900, (n, len(cols)))
+v[rng.uniform(size=v.shape) < 0.02] = np.nan
+df = pd.DataFrame(v, columns=cols, index=np.arange(100, 100 + n))
+for c in cols:
+    if c[3] == "likelihood":
+        df[c] = df[c].astype(np.float32)
+df.to_hdf("big.h5", key="df_with_missing", format="table", mode="w")
+df.to_pickle("big.pkl")
+EOF
+	t_ok "PyTables table of 20000 rows, two value blocks: converts" \
+	    mz-convert -o big.mzs big.h5
+	t_is "PyTables table: values equal pandas' (exactly; NaN x/y -> p 0)" ok \
+	    "$(PYTHONPATH=$TOP/share/python "$PY" - <<'EOF'
+import numpy as np, pandas as pd, mzs
+df = pd.read_pickle("big.pkl")
+parts = list(mzs.read("big.mzs"))
+ok = len(parts) == 2
+for p in parts:
+    ind = p.meta["individual"]
+    ok &= bool(np.array_equal(p.columns["frame"], df.index.to_numpy()))
+    for bp in ("nose", "ear", "tail"):
+        x = df[("DLC_x", ind, bp, "x")].to_numpy()
+        y = df[("DLC_x", ind, bp, "y")].to_numpy()
+        l = df[("DLC_x", ind, bp, "likelihood")].to_numpy().astype(np.float64)
+        miss = np.isnan(x) | np.isnan(y)
+        x = np.where(miss, np.nan, x); y = np.where(miss, np.nan, y)
+        l = np.where(miss | np.isnan(l), 0, l)
+        c = p.columns
+        ok &= bool(np.array_equal(c[bp + ".x"], x, equal_nan=True) and
+            np.array_equal(c[bp + ".y"], y, equal_nan=True) and
+            np.array_equal(c[bp + ".p"], l))
+print("ok" if ok else "differ")
+EOF
+)"
+else
+	t_skip "PyTables-written table" "no python3 with pandas and PyTables"
+fi
+
 [ -n "$DATA" ] || {
 	t_skip "real files" "no ../shared/data"
 	t_done

@@ -110,7 +110,7 @@ fill_array(size_t n, double v)
 
 	if (n > SIZE_MAX / sizeof(double) - 1)
 		return NULL;
-	if ((a = malloc((n ? n : 1) * sizeof *a)) == NULL)
+	if ((a = mz_bigalloc(n * sizeof *a)) == NULL)
 		return NULL;
 	for (i = 0; i < n; i++)
 		a[i] = v;
@@ -934,7 +934,7 @@ map_file(int fd, size_t len)
 }
 
 /* conv_csv_open: see conv.h.  Large files are mapped (map_file), else
- * read into memory (marked for transparent huge pages when large). */
+ * read into memory (mz_bigalloc: huge pages when large). */
 int
 conv_csv_open(conv_csv *c, const char *path, mz_err *err)
 {
@@ -974,19 +974,7 @@ conv_csv_open(conv_csv *c, const char *path, mz_err *err)
 		c->xxh64[0] = '\0';   /* conv_csv_hash computes it */
 		goto loaded;
 	}
-	if (c->len >= ((size_t)4 << 20)) {
-		void *p;
-
-		if (posix_memalign(&p, (size_t)2 << 20, c->len + 1) != 0)
-			p = NULL;
-#ifdef MADV_HUGEPAGE
-		else
-			madvise(p, c->len + 1, MADV_HUGEPAGE);
-#endif
-		own = p;
-	} else
-		own = malloc(c->len + 1);
-	if (own == NULL) {
+	if ((own = mz_bigalloc(c->len + 1)) == NULL) {
 		close(fd);
 		c->len = 0;
 		mz_seterr(err, MZ_ENOMEM, "%s: out of memory", path);

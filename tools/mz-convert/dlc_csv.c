@@ -19,7 +19,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "conv.h"
 
@@ -379,24 +378,6 @@ finish_row(const struct reader *r, size_t nbp, size_t row)
 	}
 }
 
-/* big_alloc: n bytes for an array that is written once, front to back:
- * large ones 2 MB aligned and marked for transparent huge pages, which
- * saves most page faults; free with free().  NULL when out of memory. */
-static void *
-big_alloc(size_t n)
-{
-	void *p;
-
-	if (n < ((size_t)4 << 20))
-		return malloc(n);
-	if (posix_memalign(&p, (size_t)2 << 20, n) != 0)
-		return NULL;
-#ifdef MADV_HUGEPAGE
-	madvise(p, n, MADV_HUGEPAGE);
-#endif
-	return p;
-}
-
 /* add_ind_raw: an individual of q with arrays for q->nframes frames left
  * unset (every row is written by the reader); NULL when out of memory. */
 static conv_ind *
@@ -418,11 +399,11 @@ add_ind_raw(conv_set *s, conv_seq *q, const char *name)
 	free(d->z);
 	free(d->p);
 	d->z = NULL;
-	d->x = big_alloc(bytes);
-	d->y = big_alloc(bytes);
-	d->p = big_alloc(bytes);
+	d->x = mz_bigalloc(bytes);
+	d->y = mz_bigalloc(bytes);
+	d->p = mz_bigalloc(bytes);
 	if (s->dims == 3)
-		d->z = big_alloc(bytes);
+		d->z = mz_bigalloc(bytes);
 	if (d->x == NULL || d->y == NULL || d->p == NULL ||
 	    (s->dims == 3 && d->z == NULL))
 		return NULL;   /* conv_set_free releases what was made */

@@ -41,6 +41,7 @@
 enum { C_X, C_Y, C_Z, C_P, C_N };
 
 #define MAX_KEYS 64
+#define MAX_BLOCKS 64
 
 /* The table read from the file, in the shape both layouts reduce to. */
 struct frame {
@@ -53,6 +54,13 @@ struct frame {
 	size_t nblocks;
 	int64_t *iframe;     /* [rows] integer index, or NULL */
 	char **sindex;       /* [rows] string index, or NULL */
+	/* Table format: the values are not read by read_table but strip by
+	 * strip by build, from these members of dataset tab of file. */
+	hid_t file;
+	char tab[1100];
+	size_t nvb;
+	h5u_field vb[MAX_BLOCKS];
+	char vbname[MAX_BLOCKS][32];
 };
 
 /* frame_free: release what fr owns. */
@@ -253,6 +261,7 @@ read_table(hid_t f, const char *key, const char *path, struct frame *fr,
 	char tab[1100], obj[1200], member[64];
 	pk_doc *doc = NULL;
 	pk_value *info;
+	h5u_strips *st;
 	int rc = -1;
 	size_t rows = 0;
 
@@ -295,7 +304,6 @@ read_table(hid_t f, const char *key, const char *path, struct frame *fr,
 		return -1;
 	/* Value blocks 0, 1, ... while the kind attribute exists. */
 	for (int b = 0;; b++) {
-		h5u_field fl;
 		pk_doc *kdoc;
 		pk_value *kind;
 		size_t nlev;
@@ -357,33 +365,45 @@ read_table(hid_t f, const char *key, const char *path, struct frame *fr,
 				}
 			}
 		}
-		snprintf(member, sizeof member, "values_block_%d", b);
-		fl = (h5u_field){ member, 1, NULL, 0, 0 };
-		if (h5u_read_fields(f, tab, &fl, 1, &rows, path, tab,
-		    err) < 0) {
+		if (fr->nvb == MAX_BLOCKS) {
+			conv_fail(err, "%s: %s: more than %d value blocks",
+			    path, tab, MAX_BLOCKS);
 			pk_free(kdoc);
 			goto out;
 		}
-		if (add_block(fr, fl.out) < 0) {
-			pk_free(kdoc);
-			h5u_nomem(err, path, tab);
-			goto out;
-		}
-		if (fl.width != kind->n || rows != fr->rows) {
-			h5u_fail(err, path, tab, "member %s holds %zu columns "
-			    "of %zu rows, its kind attribute names %zu "
-			    "columns of %zu rows", member, fl.width, rows,
-			    kind->n, fr->rows);
-			pk_free(kdoc);
-			goto out;
-		}
-		for (size_t c = 0; c < kind->n; c++) {
-			fr->col[fr->ncol + c] = fl.out + c;
-			fr->stride[fr->ncol + c] = fl.width;
-		}
+		snprintf(fr->vbname[fr->nvb], sizeof fr->vbname[0],
+		    "values_block_%d", b);
+		fr->vb[fr->nvb] = (h5u_field){ fr->vbname[fr->nvb], 1, NULL,
+			0, 0 };
+		for (size_t c = 0; c < kind->n; c++)
+			fr->stride[fr->ncol + c] = fr->nvb;
+		fr->nvb++;
 		fr->ncol += kind->n;
 		pk_free(kdoc);
 	}
+	/* The members' shapes against the kinds (the values themselves are
+	 * read by build, strip by strip). */
+	if ((st = h5u_strips_open(f, tab, fr->vb, fr->nvb, &rows, path, tab,
+	    err)) == NULL)
+		goto out;
+	for (size_t b = 0, c = 0; b < fr->nvb; b++) {
+		size_t nk = 0;
+
+		while (c + nk < fr->ncol && fr->stride[c + nk] == b)
+			nk++;
+		if (fr->vb[b].width != nk || rows != fr->rows) {
+			h5u_fail(err, path, tab, "member %s holds %zu columns "
+			    "of %zu rows, its kind attribute names %zu "
+			    "columns of %zu rows", fr->vbname[b],
+			    fr->vb[b].width, rows, nk, fr->rows);
+			h5u_strips_close(st);
+			goto out;
+		}
+		c += nk;
+	}
+	h5u_strips_close(st);
+	fr->file = f;
+	snprintf(fr->tab, sizeof fr->tab, "%s", tab);
 	fr->names = level_names(info, fr->nlev);
 	rc = 0;
 out:
@@ -709,6 +729,31 @@ struct place {
 	int ind, bp, coord;
 };
 
+/* put_rows: rows r0..r0+m-1 of fr (column c of row r0+i at
+ * fr->col[c][i * fr->stride[c]]) into the set's arrays. */
+static void
+put_rows(conv_set *s, const struct frame *fr, const struct place *pl,
+    const size_t *seqof, const size_t *posof, size_t r0, size_t m)
+{
+	for (size_t i = 0; i < m; i++) {
+		conv_ind *ind = s->seq[seqof[r0 + i]].ind;
+		size_t base = posof[r0 + i] * s->nbp;
+
+		for (size_t c = 0; c < fr->ncol; c++) {
+			conv_ind *d = &ind[pl[c].ind];
+			size_t at = base + (size_t)pl[c].bp;
+			double v = fr->col[c][i * fr->stride[c]];
+
+			switch (pl[c].coord) {
+			case C_X: d->x[at] = v; break;
+			case C_Y: d->y[at] = v; break;
+			case C_Z: d->z[at] = v; break;
+			default: d->p[at] = isnan(v) ? 0 : v; break;
+			}
+		}
+	}
+}
+
 /*
  * build: turn fr into a new set in *out: bodyparts and individuals from
  * the column levels, one sequence (or one per image directory), values
@@ -909,23 +954,32 @@ build(struct frame *fr, const char *path, const char *key, conv_set **out,
 			if (conv_seq_add_ind(s, &s->seq[qi], inds[i]) == NULL)
 				goto nomem;
 	/* The values. */
-	for (size_t c = 0; c < fr->ncol; c++) {
-		const double *src = fr->col[c];
-		size_t st = fr->stride[c];
+	if (fr->nvb > 0) {
+		h5u_strips *st;
+		size_t r0, m, rows;
+		int more;
 
-		for (size_t r = 0; r < fr->rows; r++) {
-			conv_ind *d = &s->seq[seqof[r]].ind[pl[c].ind];
-			size_t at = posof[r] * s->nbp + (size_t)pl[c].bp;
-			double v = src[r * st];
+		if ((st = h5u_strips_open(fr->file, fr->tab, fr->vb, fr->nvb,
+		    &rows, path, fr->tab, err)) == NULL)
+			goto fail;
+		/* Block b's members are contiguous: column c is element j of
+		 * its block's row, in order. */
+		for (size_t c = 0, j = 0; c < fr->ncol; c++, j++) {
+			size_t b = fr->stride[c];
 
-			switch (pl[c].coord) {
-			case C_X: d->x[at] = v; break;
-			case C_Y: d->y[at] = v; break;
-			case C_Z: d->z[at] = v; break;
-			default: d->p[at] = isnan(v) ? 0 : v; break;
-			}
+			if (c > 0 && fr->stride[c - 1] != b)
+				j = 0;
+			fr->col[c] = fr->vb[b].out + j;
 		}
-	}
+		for (size_t c = 0; c < fr->ncol; c++)
+			fr->stride[c] = fr->vb[fr->stride[c]].width;
+		while ((more = h5u_strips_next(st, &r0, &m, err)) > 0)
+			put_rows(s, fr, pl, seqof, posof, r0, m);
+		h5u_strips_close(st);
+		if (more < 0)
+			goto fail;
+	} else
+		put_rows(s, fr, pl, seqof, posof, 0, fr->rows);
 	/* Labelled data (no likelihood): confidence 1 where present. */
 	for (size_t qi = 0; qi < nseq; qi++)
 		for (size_t i = 0; i < nind; i++) {

@@ -665,34 +665,137 @@ h5u_member_class(hid_t loc, const char *name, const char *member)
 	return cl;
 }
 
-/* h5u_read_fields: see h5util.h.  One read of the whole dataset through a
- * memory compound of the wanted members (HDF5 matches them by name),
- * then a scatter into the per-member arrays. */
-int
-h5u_read_fields(hid_t loc, const char *name, h5u_field *f, size_t nf,
+/* Rows per strip: strips of about this many bytes. */
+#define STRIP_BYTES ((size_t)1 << 20)
+
+/* A strip reader (h5util.h). */
+struct h5u_strips {
+	hid_t d, ct;
+	h5u_field *f;
+	size_t nf, n, rowsz, strip, next;
+	int rank;
+	size_t off[64], esz[64];
+	int isenum[64], sgn[64];
+	unsigned char *buf;
+	const char *file, *obj;
+};
+
+/* read_strip: rows r0..r0+m-1 of the one-dimensional dataset d through
+ * memory type mt into buf (m == 0: all of a dataset of any shape); -1 on
+ * a read error. */
+static int
+read_strip(hid_t d, hid_t mt, size_t r0, size_t m, void *buf)
+{
+	hsize_t start = r0, count = m;
+	hid_t fs, ms;
+	int rc = -1;
+
+	if (m == 0)
+		return H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0 ?
+		    -1 : 0;
+	fs = H5Dget_space(d);
+	ms = H5Screate_simple(1, &count, NULL);
+	if (fs >= 0 && ms >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET,
+	    &start, NULL, &count, NULL) >= 0 &&
+	    H5Dread(d, mt, ms, fs, H5P_DEFAULT, buf) >= 0)
+		rc = 0;
+	if (ms >= 0)
+		H5Sclose(ms);
+	if (fs >= 0)
+		H5Sclose(fs);
+	return rc;
+}
+
+/* scatter: member k of the m rows in st->buf into st->f[k].out (from its
+ * start); enum members become their integer values. */
+static void
+scatter(h5u_strips *st, size_t k, size_t m)
+{
+	h5u_field *f = &st->f[k];
+	size_t esz = st->esz[k];
+	int sgn = st->sgn[k];
+
+	for (size_t r = 0; r < m; r++) {
+		const unsigned char *p = st->buf + r * st->rowsz + st->off[k];
+
+		if (st->isenum[k]) {
+			int64_t v = 0;
+
+			if (esz == 1)
+				v = sgn ? *(const int8_t *)p :
+				    *(const uint8_t *)p;
+			else if (esz == 2) {
+				int16_t s;
+				memcpy(&s, p, 2);
+				v = sgn ? (int64_t)s : (int64_t)(uint16_t)s;
+			} else if (esz == 4) {
+				int32_t s;
+				memcpy(&s, p, 4);
+				v = sgn ? (int64_t)s : (int64_t)(uint32_t)s;
+			} else
+				memcpy(&v, p, 8);
+			f->out[r] = (double)v;
+		} else
+			memcpy(f->out + r * f->width, p,
+			    f->width * sizeof(double));
+	}
+}
+
+/* h5u_strips_close: see h5util.h. */
+void
+h5u_strips_close(h5u_strips *st)
+{
+	if (st == NULL)
+		return;
+	for (size_t k = 0; k < st->nf; k++) {
+		free(st->f[k].out);
+		st->f[k].out = NULL;
+	}
+	free(st->buf);
+	if (st->ct >= 0)
+		H5Tclose(st->ct);
+	H5Dclose(st->d);
+	free(st);
+}
+
+/* h5u_strips_open: see h5util.h.  A memory compound of the wanted members
+ * (HDF5 matches them by name) at 8-byte aligned offsets. */
+h5u_strips *
+h5u_strips_open(hid_t loc, const char *name, h5u_field *f, size_t nf,
     size_t *rows, const char *file, const char *obj, mz_err *err)
 {
-	hid_t d, t = H5I_INVALID_HID, ct = H5I_INVALID_HID;
-	size_t off[64], esz[64], rowsz = 0, n = 0, k;
-	int isenum[64], sgn[64];
-	unsigned char *buf = NULL;
-	int rc = -1;
+	h5u_strips *st;
+	hid_t t = H5I_INVALID_HID;
+	size_t k;
 
 	for (k = 0; k < nf; k++) {
 		f[k].out = NULL;
 		f[k].found = 0;
 		f[k].width = 0;
 	}
-	if (nf > 64)
-		return h5u_fail(err, file, obj, "too many members asked for");
-	if ((d = open_dset(loc, name, file, obj, err)) < 0)
-		return -1;
-	if ((t = H5Dget_type(d)) < 0 || H5Tget_class(t) != H5T_COMPOUND) {
-		h5u_fail(err, file, obj, "not a compound dataset");
-		goto out;
+	if (nf > 64) {
+		h5u_fail(err, file, obj, "too many members asked for");
+		return NULL;
 	}
-	if (dset_count(d, &n, NULL, NULL, file, obj, err) < 0)
-		goto out;
+	if ((st = calloc(1, sizeof *st)) == NULL) {
+		h5u_nomem(err, file, obj);
+		return NULL;
+	}
+	st->f = f;
+	st->nf = nf;
+	st->file = file;
+	st->obj = obj;
+	st->ct = H5I_INVALID_HID;
+	if ((st->d = open_dset(loc, name, file, obj, err)) < 0) {
+		free(st);
+		return NULL;
+	}
+	if ((t = H5Dget_type(st->d)) < 0 || H5Tget_class(t) != H5T_COMPOUND) {
+		h5u_fail(err, file, obj, "not a compound dataset");
+		goto fail;
+	}
+	if (dset_count(st->d, &st->n, &st->rank, NULL, file, obj, err) < 0)
+		goto fail;
 	/* Pass 1: member sizes and offsets. */
 	for (k = 0; k < nf; k++) {
 		int i = H5Tget_member_index(t, f[k].name);
@@ -703,37 +806,37 @@ h5u_read_fields(hid_t loc, const char *name, h5u_field *f, size_t nf,
 			if (f[k].required) {
 				h5u_fail(err, file, obj, "no member '%s'",
 				    f[k].name);
-				goto out;
+				goto fail;
 			}
 			continue;
 		}
 		m = H5Tget_member_type(t, (unsigned)i);
-		mt = member_type(m, &f[k].width, &isenum[k], &esz[k], &sgn[k]);
+		mt = member_type(m, &f[k].width, &st->isenum[k], &st->esz[k],
+		    &st->sgn[k]);
 		H5Tclose(m);
 		if (mt < 0) {
 			h5u_fail(err, file, obj, "member '%s' is not numeric",
 			    f[k].name);
-			goto out;
+			goto fail;
 		}
-		if (!isenum[k])
-			esz[k] = sizeof(double) * f[k].width;
-		off[k] = rowsz;
-		rowsz += (esz[k] + 7) / 8 * 8;
+		if (!st->isenum[k])
+			st->esz[k] = sizeof(double) * f[k].width;
+		st->off[k] = st->rowsz;
+		st->rowsz += (st->esz[k] + 7) / 8 * 8;
 		H5Tclose(mt);
 		f[k].found = 1;
 	}
-	if (rowsz == 0) {
-		*rows = n;
-		rc = 0;
-		goto out;
+	*rows = st->n;
+	if (st->rowsz == 0) {
+		H5Tclose(t);
+		return st;
 	}
-	if ((ct = H5Tcreate(H5T_COMPOUND, rowsz)) < 0)
+	if ((st->ct = H5Tcreate(H5T_COMPOUND, st->rowsz)) < 0)
 		goto bad;
 	for (k = 0; k < nf; k++) {
-		int i;
+		int i, ie, sg;
 		hid_t m, mt;
 		size_t w, es;
-		int ie, sg;
 
 		if (!f[k].found)
 			continue;
@@ -741,75 +844,108 @@ h5u_read_fields(hid_t loc, const char *name, h5u_field *f, size_t nf,
 		m = H5Tget_member_type(t, (unsigned)i);
 		mt = member_type(m, &w, &ie, &es, &sg);
 		H5Tclose(m);
-		if (mt < 0 || H5Tinsert(ct, f[k].name, off[k], mt) < 0) {
+		if (mt < 0 || H5Tinsert(st->ct, f[k].name, st->off[k], mt) < 0) {
 			if (mt >= 0)
 				H5Tclose(mt);
 			goto bad;
 		}
 		H5Tclose(mt);
 	}
-	if (n > H5U_MAX_ELEMS / rowsz) {
+	if (st->n > H5U_MAX_ELEMS / st->rowsz) {
 		mz_seterr(err, MZ_ENOMEM, "%s: %s: too large", file, obj);
-		goto out;
+		goto fail;
 	}
-	if ((buf = malloc(n * rowsz + 1)) == NULL)
+	/* Strips of a one-dimensional dataset; others in one read. */
+	st->strip = STRIP_BYTES / st->rowsz;
+	if (st->strip > st->n)
+		st->strip = st->n;
+	if (st->strip == 0 || st->rank != 1)
+		st->strip = st->n ? st->n : 1;
+	if ((st->buf = st->strip * st->rowsz >= MZ_BIG_BYTES ?
+	    mz_bigalloc(st->strip * st->rowsz) :
+	    malloc(st->strip * st->rowsz)) == NULL)
 		goto nomem;
 	for (k = 0; k < nf; k++)
-		if (f[k].found && (f[k].out = malloc((n ? n : 1) * f[k].width *
+		if (f[k].found && (f[k].out = malloc(st->strip * f[k].width *
 		    sizeof(double))) == NULL)
 			goto nomem;
-	if (n > 0 && H5Dread(d, ct, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
-		h5u_fail(err, file, obj, "read failed");
-		goto out;
-	}
-	for (k = 0; k < nf; k++) {
-		if (!f[k].found)
-			continue;
-		for (size_t r = 0; r < n; r++) {
-			const unsigned char *p = buf + r * rowsz + off[k];
-
-			if (isenum[k]) {
-				int64_t v = 0;
-
-				if (esz[k] == 1)
-					v = sgn[k] ? *(const int8_t *)p :
-					    *(const uint8_t *)p;
-				else if (esz[k] == 2) {
-					int16_t s;
-					memcpy(&s, p, 2);
-					v = sgn[k] ? (int64_t)s : (int64_t)(uint16_t)s;
-				} else if (esz[k] == 4) {
-					int32_t s;
-					memcpy(&s, p, 4);
-					v = sgn[k] ? (int64_t)s : (int64_t)(uint32_t)s;
-				} else
-					memcpy(&v, p, 8);
-				f[k].out[r] = (double)v;
-			} else
-				memcpy(f[k].out + r * f[k].width, p,
-				    f[k].width * sizeof(double));
-		}
-	}
-	*rows = n;
-	rc = 0;
-	goto out;
+	H5Tclose(t);
+	return st;
 nomem:
 	h5u_nomem(err, file, obj);
-	goto out;
+	goto fail;
 bad:
 	h5u_fail(err, file, obj, "cannot set up the read");
-out:
-	if (rc < 0)
-		for (k = 0; k < nf; k++) {
-			free(f[k].out);
-			f[k].out = NULL;
-		}
-	free(buf);
-	if (ct >= 0)
-		H5Tclose(ct);
+fail:
 	if (t >= 0)
 		H5Tclose(t);
-	H5Dclose(d);
+	h5u_strips_close(st);
+	return NULL;
+}
+
+/* h5u_strips_next: see h5util.h. */
+int
+h5u_strips_next(h5u_strips *st, size_t *r0, size_t *m, mz_err *err)
+{
+	size_t n;
+
+	if (st->next >= st->n || st->rowsz == 0)
+		return 0;
+	n = st->n - st->next < st->strip ? st->n - st->next : st->strip;
+	if (read_strip(st->d, st->ct, st->next, st->rank == 1 ? n : 0,
+	    st->buf) < 0)
+		return h5u_fail(err, st->file, st->obj, "read failed (rows "
+		    "%zu..%zu)", st->next, st->next + n - 1);
+	for (size_t k = 0; k < st->nf; k++)
+		if (st->f[k].found)
+			scatter(st, k, n);
+	*r0 = st->next;
+	*m = n;
+	st->next += n;
+	return 1;
+}
+
+/* h5u_read_fields: see h5util.h.  Whole arrays filled strip by strip, so
+ * that no copy of the whole table is made. */
+int
+h5u_read_fields(hid_t loc, const char *name, h5u_field *f, size_t nf,
+    size_t *rows, const char *file, const char *obj, mz_err *err)
+{
+	h5u_field sf[64];
+	double *whole[64] = { NULL };
+	h5u_strips *st;
+	size_t r0, m, k;
+	int rc;
+
+	if (nf > 64)
+		return h5u_fail(err, file, obj, "too many members asked for");
+	memcpy(sf, f, nf * sizeof *sf);
+	if ((st = h5u_strips_open(loc, name, sf, nf, rows, file, obj,
+	    err)) == NULL) {
+		for (k = 0; k < nf; k++)
+			f[k].out = NULL;
+		return -1;
+	}
+	for (k = 0; k < nf; k++)
+		if (sf[k].found && (whole[k] = mz_bigalloc(*rows *
+		    sf[k].width * sizeof(double))) == NULL) {
+			rc = h5u_nomem(err, file, obj);
+			goto out;
+		}
+	while ((rc = h5u_strips_next(st, &r0, &m, err)) > 0)
+		for (k = 0; k < nf; k++)
+			if (sf[k].found)
+				memcpy(whole[k] + r0 * sf[k].width, sf[k].out,
+				    m * sf[k].width * sizeof(double));
+out:
+	for (k = 0; k < nf; k++) {
+		f[k].found = sf[k].found;
+		f[k].width = sf[k].width;
+		f[k].out = rc == 0 ? whole[k] : NULL;
+		if (rc != 0)
+			free(whole[k]);
+	}
+	h5u_strips_close(st);
 	return rc;
 }
 

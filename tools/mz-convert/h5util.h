@@ -110,6 +110,23 @@ typedef struct h5u_field {
 int h5u_read_fields(hid_t loc, const char *name, h5u_field *f, size_t nf,
 	size_t *rows, const char *file, const char *obj, mz_err *err);
 
+/*
+ * Strip reading, for tables too large to copy whole: h5u_strips_open sets
+ * up the read of the members f[0..nf) of compound dataset name as
+ * h5u_read_fields does (same checks; rows in *rows), but each found
+ * member's out holds one strip of rows (about a megabyte of the table),
+ * owned by the reader.  h5u_strips_next reads the next strip into the
+ * outs, its first row in *r0 and its row count in *m, and returns 1; 0
+ * after the last strip; -1 with err set on a read error.
+ * h5u_strips_close releases the reader and the outs (NULL is a no-op).
+ */
+typedef struct h5u_strips h5u_strips;
+h5u_strips *h5u_strips_open(hid_t loc, const char *name, h5u_field *f,
+	size_t nf, size_t *rows, const char *file, const char *obj,
+	mz_err *err);
+int h5u_strips_next(h5u_strips *st, size_t *r0, size_t *m, mz_err *err);
+void h5u_strips_close(h5u_strips *st);
+
 /* h5u_read_field_strings: member (a fixed or variable length string) of
  * compound dataset name, one string per row; NULL with err set. */
 char **h5u_read_field_strings(hid_t loc, const char *name,
