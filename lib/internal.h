@@ -62,11 +62,17 @@ void mz__unshuffle(unsigned char *dst, const unsigned char *src, size_t n,
  * items (signatures, chunks with payload and padding) from fd; NULL if it
  * cannot.  mz__src_next releases the previous item and gives the next, in
  * full or, at end of input, as far as it goes (*len 0: no more bytes);
- * returns -1 with errno on a read error.  mz__src_free stops the thread.
+ * returns -1 with errno on a read error.  For a chunk read in full the
+ * worker has also computed XXH64 of its payload (the length its frame
+ * gives): *hashed is 1 and *hash holds it, so that the reader's check
+ * costs the consuming thread nothing; else *hashed is 0.  Whether the
+ * hash matches is for the reader to decide.  mz__src_free stops the
+ * thread.
  */
 struct mz__src;
 struct mz__src *mz__src_new(int fd);
-int mz__src_next(struct mz__src *s, const unsigned char **buf, size_t *len);
+int mz__src_next(struct mz__src *s, const unsigned char **buf, size_t *len,
+	uint64_t *hash, int *hashed);
 void mz__src_free(struct mz__src *s);
 
 #endif

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <xxhash.h>
+
 #include "mz.h"
 #include "internal.h"
 
@@ -21,6 +23,8 @@ struct slot {
 	unsigned char *buf;
 	size_t cap, len;
 	int err;          /* errno of a failed read, else 0 */
+	int hashed;       /* hash is XXH64 of the chunk's payload */
+	uint64_t hash;
 };
 
 struct mz__src {
@@ -85,6 +89,7 @@ fill(struct mz__src *src, struct slot *s, int *want_sig)
 
 	s->len = 0;
 	s->err = 0;
+	s->hashed = 0;
 	if (reserve(s, *want_sig ? MZ_SIGLEN : MZ_FRAME) < 0)
 		goto nomem;
 	if (*want_sig) {
@@ -114,6 +119,9 @@ fill(struct mz__src *src, struct slot *s, int *want_sig)
 	s->len += (size_t)k;
 	if ((uint64_t)k < len)
 		return 0;
+	/* Hash here, while the payload is in this core's cache. */
+	s->hash = XXH64(s->buf + MZ_FRAME, (size_t)rd64(s->buf + 8), 0);
+	s->hashed = 1;
 	if (memcmp(s->buf, "ENDS", 4) == 0)
 		*want_sig = 1;
 	return 1;
@@ -177,7 +185,8 @@ mz__src_new(int fd)
 }
 
 int
-mz__src_next(struct mz__src *src, const unsigned char **buf, size_t *len)
+mz__src_next(struct mz__src *src, const unsigned char **buf, size_t *len,
+    uint64_t *hash, int *hashed)
 {
 	struct slot *s;
 
@@ -195,6 +204,7 @@ mz__src_next(struct mz__src *src, const unsigned char **buf, size_t *len)
 		pthread_mutex_unlock(&src->mu);
 		*buf = NULL;
 		*len = 0;
+		*hashed = 0;
 		return 0;
 	}
 	s = &src->slot[src->head];
@@ -206,6 +216,8 @@ mz__src_next(struct mz__src *src, const unsigned char **buf, size_t *len)
 	}
 	*buf = s->buf;
 	*len = s->len;
+	*hash = s->hash;
+	*hashed = s->hashed;
 	return 0;
 }
 

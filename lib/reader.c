@@ -27,6 +27,8 @@ struct mz_reader {
 	struct mz__src *pf;        /* SRC_FD: the prefetching worker, or NULL */
 	const unsigned char *item; /* the worker's current item */
 	size_t itemlen;
+	uint64_t itemhash;         /* the worker's XXH64 of its payload, */
+	int itemhashed;            /* when it computed one */
 	const unsigned char *chunk;/* current chunk: frame, payload, pad */
 	uint64_t chunklen, chunkoff;
 	int state, nsegs;
@@ -241,7 +243,8 @@ get(mz_reader *r, size_t boff, size_t n, const unsigned char **p)
 	size_t got = 0;
 
 	if (r->pf != NULL) {
-		if (boff == 0 && mz__src_next(r->pf, &r->item, &r->itemlen) < 0)
+		if (boff == 0 && mz__src_next(r->pf, &r->item, &r->itemlen,
+		    &r->itemhash, &r->itemhashed) < 0)
 			return -1;
 		got = boff < r->itemlen ? r->itemlen - boff : 0;
 		if (got > n)
@@ -345,7 +348,8 @@ read_chunk(mz_reader *r, mz_err *err)
 		if (p[len + i] != 0)
 			return fail(r, err, MZ_EFORMAT, off + MZ_FRAME + len,
 			    "nonzero chunk padding");
-	if (XXH64(p, (size_t)len, 0) != rd64(f + 16)) {
+	if ((r->pf != NULL && r->itemhashed ? r->itemhash :
+	    XXH64(p, (size_t)len, 0)) != rd64(f + 16)) {
 		snprintf(what, sizeof(what), "chunk %.4s checksum mismatch "
 		    "(corrupt data)", (const char *)f);
 		return fail(r, err, MZ_ECHECKSUM, off, what);

@@ -225,6 +225,20 @@ main(void)
 		}
 		ok(bad == 0, "every one of %zu flipped bytes is detected "
 		    "(but the minor version, which readers accept)", len);
+		/* ... and through a file, where the worker thread computes
+		 * the payload checksums the reader compares. */
+		bad = 0;
+		via_file = 1;
+		for (size_t i = 0; i < len; i++) {
+			s[i] ^= 0x40;
+			if (read_all(s, len, 1, &e) >= 0 && i != 10 &&
+			    i != 11)
+				bad++;
+			s[i] ^= 0x40;
+		}
+		via_file = 0;
+		ok(bad == 0, "... also when read from a file by the worker "
+		    "thread (%zu bytes)", len);
 		ok(read_all(s, len, 1, &e) == 300, "undamaged copy still reads");
 
 		s[8] = 2;
