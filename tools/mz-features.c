@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,8 @@
 
 #define SYNOPSIS \
 	"mz-features [-fkq] [-a bodyparts] [-b bodyparts] [-c codec] " \
-	"[-F feature] [-o file] [-p bodyparts] [--fps fps] [--frames A:B] " \
+	"[-F feature] [-j threads] [-o file] [-p bodyparts] [--fps fps] " \
+	"[--frames A:B] " \
 	"[--freqs lo:hi:n] [--overlap frames|auto] [--time A:B] [file ...]"
 
 #define MORLET_B 1.5     /* cmor1.5-1.0: bandwidth */
@@ -705,12 +707,16 @@ morlet(const double *x, size_t n, const struct kernel *k, double *out,
 #define FFT_MIN_L 32    /* the shortest longest kernel worth an FFT */
 #define FFT_MAX_BYTES (64u << 20)   /* the most the kernel spectra take */
 
+/* Threads sharing the wavelet frequencies (--threads); set by main. */
+static int fft_threads = 1;
+
 /* A radix-2 FFT of size N: per-stage twiddles, spectra, scratch. */
 struct fft {
 	size_t N, S, L;       /* size, tile rows, input rows each side */
 	double *twr, *twi;    /* N - 1: stage h at [h - 1, 2h - 1) */
 	double *hr, *hi;      /* nfreq x N: kernel spectra, over N */
-	double *ur, *ui, *zr, *zi;  /* N each: scratch */
+	int nth;              /* threads sharing the frequencies */
+	double *scr;          /* nth x 4N: each thread's ur, ui, zr, zi */
 	size_t *bad;          /* prefix counts of non-finite inputs */
 	size_t badcap;
 };
@@ -730,10 +736,8 @@ fft_init(struct fft *t, size_t N)
 			t->twr[h - 1 + j] = cos(a);
 			t->twi[h - 1 + j] = sin(a);
 		}
-	t->ur = xmalloc(N * sizeof(double));
-	t->ui = xmalloc(N * sizeof(double));
-	t->zr = xmalloc(N * sizeof(double));
-	t->zi = xmalloc(N * sizeof(double));
+	t->nth = fft_threads > 0 ? fft_threads : 1;
+	t->scr = xmalloc((size_t)t->nth * 4 * N * sizeof(double));
 }
 
 /* fft_free: release what fft_init and the plan allocated in t. */
@@ -744,10 +748,7 @@ fft_free(struct fft *t)
 	free(t->twi);
 	free(t->hr);
 	free(t->hi);
-	free(t->ur);
-	free(t->ui);
-	free(t->zr);
-	free(t->zi);
+	free(t->scr);
 	free(t->bad);
 }
 
@@ -868,23 +869,99 @@ spectrum_mul(double *restrict zr, double *restrict zi,
 	}
 }
 
+/* The tiles of one morlet_fft call, and which of them a thread does. */
+struct tiles {
+	struct fft *t;
+	const struct kernel *k;
+	size_t f0, nf, n, lo, hi;
+	const double *x;
+	int64_t frame0, k0, k1;
+	double **out;
+	int id, nth;          /* this thread does frequencies id + j nth */
+};
+
+/*
+ * morlet_tile: tile kt of ts with the scratch of thread ts->id: its input
+ * transformed, then for each of the thread's frequencies the product with
+ * the kernel's spectrum transformed back and the moduli of the tile's
+ * rows within [lo, hi) stored.
+ */
+static void
+morlet_tile(const struct tiles *ts, int64_t kt)
+{
+	const struct fft *t = ts->t;
+	size_t N = t->N, S = t->S, L = t->L, n = ts->n;
+	double *ur = t->scr + (size_t)ts->id * 4 * N, *ui = ur + N;
+	double *zr = ui + N, *zi = zr + N;
+	const double *x = ts->x;
+	/* u[q] = x[base + q], window row base = kt S - L - frame0. */
+	int64_t base = kt * (int64_t)S - (int64_t)L - ts->frame0;
+	int64_t r0 = (int64_t)ts->lo - (base + (int64_t)L);
+	int64_t r1 = (int64_t)ts->hi - (base + (int64_t)L);
+
+	for (size_t q = 0; q < N; q++) {
+		int64_t i = base + (int64_t)q;
+		double v = i >= 0 && i < (int64_t)n ? x[i] : 0;
+		ur[q] = isfinite(v) ? v : 0;
+		ui[q] = 0;
+	}
+	fft_dif(ur, ui, N, t->twr, t->twi);
+	/* The tile's rows within [lo, hi). */
+	if (r0 < 0)
+		r0 = 0;
+	if (r1 > (int64_t)S)
+		r1 = (int64_t)S;
+	for (size_t f = (size_t)ts->id; f < ts->nf; f += (size_t)ts->nth) {
+		const struct kernel *kf = &ts->k[f];
+		size_t l = kf->L;
+		double *o = ts->out[f];
+		spectrum_mul(zr, zi, ur, ui, t->hr + (ts->f0 + f) * N,
+		    t->hi + (ts->f0 + f) * N, N);
+		/* (zr, zi) = conj(U H), bit-reversed; its FFT is N times the
+		 * conjugate of the wanted inverse: the same modulus. */
+		fft_stages(zr, zi, N, t->twr, t->twi);
+		for (int64_t r = r0; r < r1; r++) {
+			size_t i = (size_t)(base + (int64_t)L + r);
+			size_t wa = i >= l ? i - l : 0;
+			size_t wb = i + l + 1 < n ? i + l + 1 : n;
+			if (t->bad[wb] != t->bad[wa])
+				morlet(x, n, kf, o, i, i + 1);
+			else
+				o[i] = sqrt(zr[r] * zr[r] + zi[r] * zi[r]);
+		}
+	}
+}
+
+/* tiles_body: a thread's share: its frequencies of every tile. */
+static void *
+tiles_body(void *arg)
+{
+	const struct tiles *ts = arg;
+
+	for (int64_t kt = ts->k0; kt <= ts->k1; kt++)
+		morlet_tile(ts, kt);
+	return NULL;
+}
+
 /*
  * morlet_fft: the wavelet amplitudes of x[0..n) for the nf kernels k
  * (spectra in t from index f0) into out[f][i] for rows i in [lo, hi);
- * frame0 is the
- * frame of row 0 (rows are consecutive frames).  Values outside [0, n)
- * are 0, as in morlet.
+ * frame0 is the frame of row 0 (rows are consecutive frames).  Values
+ * outside [0, n) are 0, as in morlet.  The frequencies are shared among
+ * t->nth threads (each transforms the tiles' input itself); a frequency's
+ * values are computed the same way whichever thread does them, so the
+ * bytes do not depend on their number.
  */
 static void
 morlet_fft(struct fft *t, const struct kernel *k, size_t f0, size_t nf,
     const double *x, size_t n, int64_t frame0, double **out, size_t lo,
     size_t hi)
 {
-	size_t N = t->N, S = t->S, L = t->L;
+	size_t S = t->S;
 	int64_t a = frame0 + (int64_t)lo, b = frame0 + (int64_t)hi - 1;
-	int64_t k0 = a >= 0 ? a / (int64_t)S : -((-a + (int64_t)S - 1) /
-	    (int64_t)S), k1 = b >= 0 ? b / (int64_t)S : -((-b +
-	    (int64_t)S - 1) / (int64_t)S);
+	struct tiles ts[64];
+	pthread_t th[64];
+	int started[64] = { 0 }, nth = t->nth > 64 ? 64 : t->nth;
 
 	if (hi <= lo)
 		return;
@@ -895,43 +972,25 @@ morlet_fft(struct fft *t, const struct kernel *k, size_t f0, size_t nf,
 	t->bad[0] = 0;
 	for (size_t i = 0; i < n; i++)
 		t->bad[i + 1] = t->bad[i] + !isfinite(x[i]);
-	for (int64_t kt = k0; kt <= k1; kt++) {
-		/* u[q] = x[base + q], window row base = kt S - L - frame0. */
-		int64_t base = kt * (int64_t)S - (int64_t)L - frame0;
-		for (size_t q = 0; q < N; q++) {
-			int64_t i = base + (int64_t)q;
-			double v = i >= 0 && i < (int64_t)n ? x[i] : 0;
-			t->ur[q] = isfinite(v) ? v : 0;
-			t->ui[q] = 0;
-		}
-		fft_dif(t->ur, t->ui, N, t->twr, t->twi);
-		/* The tile's rows within [lo, hi). */
-		int64_t r0 = (int64_t)lo - (base + (int64_t)L);
-		int64_t r1 = (int64_t)hi - (base + (int64_t)L);
-		if (r0 < 0)
-			r0 = 0;
-		if (r1 > (int64_t)S)
-			r1 = (int64_t)S;
-		for (size_t f = 0; f < nf; f++) {
-			size_t l = k[f].L;
-			double *o = out[f];
-			spectrum_mul(t->zr, t->zi, t->ur, t->ui, t->hr + (f0 +
-			    f) * N, t->hi + (f0 + f) * N, N);
-			/* (zr, zi) = conj(U H), bit-reversed; its FFT is N
-			 * times the conjugate of the wanted inverse: the same
-			 * modulus. */
-			fft_stages(t->zr, t->zi, N, t->twr, t->twi);
-			for (int64_t r = r0; r < r1; r++) {
-				size_t i = (size_t)(base + (int64_t)L + r);
-				size_t wa = i >= l ? i - l : 0;
-				size_t wb = i + l + 1 < n ? i + l + 1 : n;
-				if (t->bad[wb] != t->bad[wa])
-					morlet(x, n, &k[f], o, i, i + 1);
-				else
-					o[i] = sqrt(t->zr[r] * t->zr[r] +
-					    t->zi[r] * t->zi[r]);
-			}
-		}
+	ts[0] = (struct tiles){ t, k, f0, nf, n, lo, hi, x, frame0,
+		a >= 0 ? a / (int64_t)S : -((-a + (int64_t)S - 1) / (int64_t)S),
+		b >= 0 ? b / (int64_t)S : -((-b + (int64_t)S - 1) / (int64_t)S),
+		out, 0, 0 };
+	if ((size_t)nth > nf)
+		nth = (int)nf;
+	ts[0].nth = nth;
+	for (int i = 1; i < nth; i++) {
+		ts[i] = ts[0];
+		ts[i].id = i;
+		started[i] = pthread_create(&th[i], NULL, tiles_body,
+		    &ts[i]) == 0;
+	}
+	tiles_body(&ts[0]);
+	for (int i = 1; i < nth; i++) {
+		if (started[i])
+			pthread_join(th[i], NULL);
+		else
+			tiles_body(&ts[i]);
 	}
 }
 
@@ -1880,6 +1939,7 @@ main(int argc, char **argv)
 		{ "frames", required_argument, NULL, OPT_FRAMES },
 		{ "freqs", required_argument, NULL, OPT_FREQS },
 		{ "keep", no_argument, NULL, 'k' },
+		{ "threads", required_argument, NULL, 'j' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "overlap", required_argument, NULL, OPT_OVERLAP },
 		{ "posterior", required_argument, NULL, 'p' },
@@ -1902,9 +1962,16 @@ main(int argc, char **argv)
 	o.fhi = 5;
 	o.nfreq = 25;
 	tool_init("mz-features", SYNOPSIS);
-	while ((c = getopt_long(argc, argv, "a:b:c:F:fhko:p:q", longopts,
+	fft_threads = mz_ncpu();
+	while ((c = getopt_long(argc, argv, "a:b:c:F:fhj:ko:p:q", longopts,
 	    NULL)) != -1) {
+		mz_err e;
+
 		switch (c) {
+		case 'j':
+			if ((fft_threads = mz_parse_threads(optarg, &e)) < 0)
+				usage_error("%s", e.msg);
+			break;
 		case 'a':
 			o.anterior = optarg;
 			break;

@@ -37,7 +37,7 @@ fi
 # ------------------------------------------------------------- usage
 t_ok "--help" mz-features --help
 t_is "--help prints the synopsis" \
-    "usage: mz-features [-fkq] [-a bodyparts] [-b bodyparts] [-c codec] [-F feature] [-o file] [-p bodyparts] [--fps fps] [--frames A:B] [--freqs lo:hi:n] [--overlap frames|auto] [--time A:B] [file ...]" \
+    "usage: mz-features [-fkq] [-a bodyparts] [-b bodyparts] [-c codec] [-F feature] [-j threads] [-o file] [-p bodyparts] [--fps fps] [--frames A:B] [--freqs lo:hi:n] [--overlap frames|auto] [--time A:B] [file ...]" \
     "$(cat "$T/.out")"
 t_ok "--version" mz-features --version
 t_is "--version prints the version" "mz-features 0.1.0" "$(cat "$T/.out")"
@@ -155,6 +155,12 @@ t_like "... stay" '^parts: +2$' "$(mz-info z.mzs)"
 t_ok "file and pipe give the same bytes" sh -c '
     mz-features -c none -a bp0 -p bp2 -F speed -F nn -F wavelet:speed.centroid -o file.mzs tracks.mzs &&
     cat tracks.mzs | mz-features -c none -a bp0 -p bp2 -F speed -F nn -F wavelet:speed.centroid | cmp - file.mzs'
+t_ok "-j 1, 2 and 3 threads give the same bytes (wavelets by FFT)" sh -c '
+    mz-features -j 1 -c none -F speed -F wavelet:speed.centroid,bp0.x -o j1.mzs tracks.mzs &&
+    mz-features -j 2 -c none -F speed -F wavelet:speed.centroid,bp0.x tracks.mzs | cmp - j1.mzs &&
+    mz-features --threads 3 -c none -F speed -F wavelet:speed.centroid,bp0.x tracks.mzs | cmp - j1.mzs'
+t_fails "-j: a bad thread count" 2 "bad thread count 'x'" \
+    mz-features -j x -F speed tracks.mzs
 t_ok "two inputs" sh -c 'mz-features -F speed tracks.mzs tracks.mzs > two.mzs'
 t_like "... 8 parts" '^parts: +8$' "$(mz-info two.mzs)"
 
