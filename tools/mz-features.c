@@ -755,13 +755,56 @@ fft_free(struct fft *t)
 /*
  * fft_stages: the butterflies of a decimation-in-time FFT of size N on
  * (re, im), in bit-reversed order, in place, with twiddles (twr, twi):
- * X[k] = sum_n x[n] exp(-2 pi i k n / N) in natural order.
+ * X[k] = sum_n x[n] exp(-2 pi i k n / N) in natural order.  Radix-2
+ * stages h = 1, 2, 4, ... are done two at a time (h and 2h on each group
+ * of 4h values, then the next pair), one pass over the data instead of
+ * two: the same operations on the same values in the same order as one
+ * stage at a time, so the same bits, with half the loads and stores.
  */
 MULTIVERSION static void
 fft_stages(double *restrict re, double *restrict im, size_t N,
     const double *restrict twr, const double *restrict twi)
 {
-	for (size_t h = 1; h < N; h *= 2) {
+	size_t h = 1;
+
+	for (; 4 * h <= N; h *= 4) {
+		/* Stage h's twiddles, and stage 2h's (j and j + h). */
+		const double *wr = twr + h - 1, *wi = twi + h - 1;
+		const double *vr = twr + 2 * h - 1, *vi = twi + 2 * h - 1;
+		for (size_t b = 0; b < N; b += 4 * h) {
+			double *restrict ar = re + b, *restrict ai = im + b;
+			double *restrict br = ar + h, *restrict bi = ai + h;
+			double *restrict cr = br + h, *restrict ci = bi + h;
+			double *restrict dr = cr + h, *restrict di = ci + h;
+			for (size_t j = 0; j < h; j++) {
+				/* Stage h: (a, b) and (c, d). */
+				double tr = br[j] * wr[j] - bi[j] * wi[j];
+				double ti = br[j] * wi[j] + bi[j] * wr[j];
+				double a1r = ar[j] + tr, a1i = ai[j] + ti;
+				double b1r = ar[j] - tr, b1i = ai[j] - ti;
+				double ur = dr[j] * wr[j] - di[j] * wi[j];
+				double ui = dr[j] * wi[j] + di[j] * wr[j];
+				double c1r = cr[j] + ur, c1i = ci[j] + ui;
+				double d1r = cr[j] - ur, d1i = ci[j] - ui;
+				/* Stage 2h: (a, c) with twiddle j, (b, d) with
+				 * twiddle j + h. */
+				tr = c1r * vr[j] - c1i * vi[j];
+				ti = c1r * vi[j] + c1i * vr[j];
+				ar[j] = a1r + tr;
+				ai[j] = a1i + ti;
+				cr[j] = a1r - tr;
+				ci[j] = a1i - ti;
+				ur = d1r * vr[j + h] - d1i * vi[j + h];
+				ui = d1r * vi[j + h] + d1i * vr[j + h];
+				br[j] = b1r + ur;
+				bi[j] = b1i + ui;
+				dr[j] = b1r - ur;
+				di[j] = b1i - ui;
+			}
+		}
+	}
+	if (h < N) {
+		/* An odd number of stages: the last one alone. */
 		const double *wr = twr + h - 1, *wi = twi + h - 1;
 		for (size_t b = 0; b < N; b += 2 * h) {
 			double *restrict pr = re + b, *restrict pi = im + b;
