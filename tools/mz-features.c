@@ -708,6 +708,19 @@ morlet(const double *x, size_t n, const struct kernel *k, double *out,
 #define FFT_MAX_BYTES (64u << 20)   /* the most the kernel spectra take */
 
 /* Threads sharing the wavelet frequencies (--threads); set by main. */
+
+/*
+ * The last tile a window computed for one wavelet source (its first
+ * output column c), all S rows of each of its nf frequencies: the window
+ * reaches S + L rows past its block, so the tile's rows past the block
+ * were computed from the same input as the next window would use, and
+ * that window takes them from here instead of computing the tile again.
+ */
+struct tcache {
+	size_t c, nf;
+	int64_t kt;           /* the tile, or INT64_MIN: none */
+	double *v;            /* nf x S */
+};
 static int fft_threads = 1;
 
 /* A radix-2 FFT of size N: per-stage twiddles, spectra, scratch. */
@@ -717,6 +730,8 @@ struct fft {
 	double *hr, *hi;      /* nfreq x N: kernel spectra, over N */
 	int nth;              /* threads sharing the frequencies */
 	double *scr;          /* nth x 4N: each thread's ur, ui, zr, zi */
+	struct tcache *tc;    /* per wavelet source: its last tile */
+	size_t ntc;
 	size_t *bad;          /* prefix counts of non-finite inputs */
 	size_t badcap;
 };
@@ -750,6 +765,23 @@ fft_free(struct fft *t)
 	free(t->hi);
 	free(t->scr);
 	free(t->bad);
+	for (size_t i = 0; i < t->ntc; i++)
+		free(t->tc[i].v);
+	free(t->tc);
+}
+
+/* tile_cache: the cache of source c (nf frequencies) in t, made empty the
+ * first time. */
+static struct tcache *
+tile_cache(struct fft *t, size_t c, size_t nf)
+{
+	for (size_t i = 0; i < t->ntc; i++)
+		if (t->tc[i].c == c)
+			return &t->tc[i];
+	t->tc = xrealloc(t->tc, (t->ntc + 1) * sizeof(*t->tc));
+	t->tc[t->ntc] = (struct tcache){ c, nf, INT64_MIN,
+		xmalloc(nf * t->S * sizeof(double)) };
+	return &t->tc[t->ntc++];
 }
 
 /*
@@ -988,26 +1020,30 @@ tiles_body(void *arg)
 
 /*
  * morlet_fft: the wavelet amplitudes of x[0..n) for the nf kernels k
- * (spectra in t from index f0) into out[f][i] for rows i in [lo, hi);
- * frame0 is the frame of row 0 (rows are consecutive frames).  Values
- * outside [0, n) are 0, as in morlet.  The frequencies are shared among
+ * (spectra in t from index f0) of source c into out[f][i] for rows i in
+ * [lo, hi), and rows on to the end of the last tile (kept in the source's
+ * tile cache; a first tile found there is not computed again); frame0 is
+ * the frame of row 0 (rows are consecutive frames).  Values outside
+ * [0, n) are 0, as in morlet.  The frequencies are shared among
  * t->nth threads (each transforms the tiles' input itself); a frequency's
  * values are computed the same way whichever thread does them, so the
  * bytes do not depend on their number.
  */
 static void
 morlet_fft(struct fft *t, const struct kernel *k, size_t f0, size_t nf,
-    const double *x, size_t n, int64_t frame0, double **out, size_t lo,
-    size_t hi)
+    size_t c, const double *x, size_t n, int64_t frame0, double **out,
+    size_t lo, size_t hi)
 {
-	size_t S = t->S;
-	int64_t a = frame0 + (int64_t)lo, b = frame0 + (int64_t)hi - 1;
+	size_t S = t->S, hi2;
+	int64_t a = frame0 + (int64_t)lo, b = frame0 + (int64_t)hi - 1, t0;
 	struct tiles ts[64];
 	pthread_t th[64];
 	int started[64] = { 0 }, nth = t->nth > 64 ? 64 : t->nth;
+	struct tcache *cc;
 
 	if (hi <= lo)
 		return;
+	cc = tile_cache(t, c, nf);
 	if (n + 1 > t->badcap) {
 		t->badcap = n + 1;
 		t->bad = xrealloc(t->bad, t->badcap * sizeof(size_t));
@@ -1019,6 +1055,22 @@ morlet_fft(struct fft *t, const struct kernel *k, size_t f0, size_t nf,
 		a >= 0 ? a / (int64_t)S : -((-a + (int64_t)S - 1) / (int64_t)S),
 		b >= 0 ? b / (int64_t)S : -((-b + (int64_t)S - 1) / (int64_t)S),
 		out, 0, 0 };
+	/* The first tile from the cache. */
+	if (cc->kt == ts[0].k0) {
+		t0 = ts[0].k0 * (int64_t)S - frame0;  /* its row 0 */
+		for (size_t i = lo; i < hi && (int64_t)i < t0 + (int64_t)S;
+		    i++)
+			for (size_t f = 0; f < nf; f++)
+				out[f][i] = cc->v[f * S + (size_t)((int64_t)i -
+				    t0)];
+		ts[0].k0++;
+	}
+	/* The last tile in full, for the next window. */
+	t0 = ts[0].k1 * (int64_t)S - frame0;
+	hi2 = (size_t)(t0 + (int64_t)S) < n ? (size_t)(t0 + (int64_t)S) : n;
+	ts[0].hi = hi2;
+	if (ts[0].k0 > ts[0].k1)
+		return;
 	if ((size_t)nth > nf)
 		nth = (int)nf;
 	ts[0].nth = nth;
@@ -1035,6 +1087,13 @@ morlet_fft(struct fft *t, const struct kernel *k, size_t f0, size_t nf,
 		else
 			tiles_body(&ts[i]);
 	}
+	/* Keep the last tile's rows computed here (those before lo are not
+	 * needed again: windows move forward). */
+	cc->kt = ts[0].k1;
+	for (size_t i = lo > (size_t)(t0 > 0 ? t0 : 0) ? lo : (size_t)(t0 > 0 ?
+	    t0 : 0); i < hi2; i++)
+		for (size_t f = 0; f < nf; f++)
+			cc->v[f * S + (size_t)((int64_t)i - t0)] = out[f][i];
 }
 
 /* ---------------------------------------------------------------- plan */
@@ -1661,8 +1720,8 @@ compute(struct window *w, struct plan *pl, size_t lo, size_t hi,
 			while (c + m < pl->nc && pl->oc[c + m].k == K_WAVELET &&
 			    pl->oc[c + m].src == oc->src)
 				m++;
-			morlet_fft(&pl->fft, pl->kern + oc->f, oc->f, m, x, n,
-			    frame0, w->col + c, lo, hi);
+			morlet_fft(&pl->fft, pl->kern + oc->f, oc->f, m, c, x,
+			    n, frame0, w->col + c, lo, hi);
 			break;
 		}
 		}
