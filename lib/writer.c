@@ -677,8 +677,8 @@ encode(mz_writer *w, const void *const *cols, size_t n, mz_err *err)
 	if (ensure(&w->chunk, &w->chunkcap, MZ_FRAME + cap) < 0)
 		return werr(w, err, MZ_ENOMEM, "out of memory");
 	if (w->codec != MZ_CODEC_RAW && w->pool == NULL && w->threads > 1 &&
-	    c > 1)
-		w->pool = pool_new(w);
+	    c > 1 && (w->pool = pool_new(w)) == NULL)
+		w->threads = 1;   /* no threads to be had: do not ask again */
 	p = w->chunk + MZ_FRAME;
 	memset(p, 0, hdr);
 	wr64(p, n);
