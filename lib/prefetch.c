@@ -67,7 +67,7 @@ reserve(struct slot *s, size_t n)
 {
 	if (n <= s->cap)
 		return 0;
-	unsigned char *nb = realloc(s->buf, n);
+	unsigned char *nb = mz_bigrealloc(s->buf, n);
 	if (nb == NULL)
 		return -1;
 	s->buf = nb;

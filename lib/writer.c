@@ -301,7 +301,7 @@ ensure(unsigned char **buf, size_t *cap, size_t n)
 {
 	if (n <= *cap)
 		return 0;
-	unsigned char *nb = realloc(*buf, n);
+	unsigned char *nb = mz_bigrealloc(*buf, n);
 	if (nb == NULL)
 		return -1;
 	*buf = nb;
