@@ -15,7 +15,8 @@
 #     WFRAMES frames, default 100,000); numpy convolves with np.convolve
 #     (direct) and, faster, through np.fft (one transform of the signal
 #     shared by the frequencies; mz-features uses FFT tiles for long
-#     kernels).
+#     kernels); and with PyWavelets' cwt (cmor1.5-1.0), which is what
+#     mosaic runs, when python3-pywt is installed.
 #
 # mz times are whole runs (reading the .mzs file, writing the output
 # stream to /dev/null).  Each time is given as wall seconds and as CPU
@@ -209,6 +210,17 @@ print("kin_load", best(lambda: kin(*ld("kin"))))
 A, B = ld("wav")
 print("wav_direct", best(lambda: wav(A, B, morlet_direct)))
 print("wav_fft", best(lambda: wav(A, B, morlet_fft)))
+try:
+    # What mosaic runs for its wavelet features: PyWavelets' CWT with the
+    # complex Morlet cmor1.5-1.0 (its default method, convolution).
+    import pywt
+    def morlet_pywt(x, freqs):
+        s = pywt.central_frequency("cmor1.5-1.0") * fps / freqs
+        return np.abs(pywt.cwt(x, s, "cmor1.5-1.0",
+                               sampling_period=1 / fps)[0])
+    print("wav_pywt", best(lambda: wav(A, B, morlet_pywt)))
+except ImportError:
+    pass
 EOF
 py() { awk -v k="$1" -v f="$2" '$1 == k { print $f }' "$W/py.txt"; }
 ratio() { echo "$1 $2" | awk '{ printf "%.1fx", $2 / $1 }'; }
@@ -235,6 +247,11 @@ printf '%-30s %6s %6s %6s %6s %6s %6s %6s %6s %6s %6s\n' features wall cpu \
 line "kinematic+social (101 cols)" "$mz_kin" kin_compute kin_load
 line "wavelet $WFRAMES fr: direct" "$mz_wav" wav_direct
 line "wavelet $WFRAMES fr: np.fft" "$mz_wav" wav_fft
+if grep -q '^wav_pywt ' "$W/py.txt"; then
+	line "wavelet $WFRAMES fr: pywt.cwt" "$mz_wav" wav_pywt
+else
+	echo "(pywt.cwt: PyWavelets not installed)"
+fi
 echo
 echo "peak RSS of mz-features (kinematic+social, 2 animals x 4 bodyparts)"
 for n in $RSS_SIZES; do

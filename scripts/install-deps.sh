@@ -6,13 +6,15 @@ set -eu
 # Build: the libraries of DESIGN.md.  Test: prove, mandoc, python3 with
 # numpy/pandas/sklearn for the reference comparisons, zstd, clang for the
 # sanitizer and fuzz builds, the ffmpeg program as an independent reference
-# in video tests and benchmarks (the tools themselves use only the libraries).
+# in video tests and benchmarks (the tools themselves use only the libraries);
+# for the benchmarks only: PyTables (pandas.read_hdf) and PyWavelets (the
+# CWT mosaic computes its wavelet features with).
 PKGS="build-essential pkg-config libzstd-dev libxxhash-dev libcjson-dev
 libcsv-dev libyaml-dev liblapacke-dev libopenblas-dev libhdf5-dev libzip-dev
 libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
 perl mandoc zstd clang libclang-rt-14-dev python3 python3-numpy
 python3-pandas python3-scipy python3-sklearn python3-zstandard hyperfine hdf5-tools python3-h5py
-ffmpeg python3-tables"
+ffmpeg python3-tables python3-pywt"
 
 missing=""
 for p in $PKGS; do
