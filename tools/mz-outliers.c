@@ -36,6 +36,7 @@
 #define CHUNK_BYTES (4u << 20)    /* records in memory at once */
 #define SPOOL_BUF (1u << 20)      /* stdio buffer of a spool being written */
 #define SAMPLE_MAX 16384          /* sampled distances per keypoint */
+#define PASS1_FRAMES 512          /* frames gathered at once in pass 1 */
 
 /* Status of a point after flagging. */
 enum { ST_OK, ST_OUTLIER, ST_LOWCONF, ST_MISSING };
@@ -303,51 +304,73 @@ pass1_block(struct part *p, const mz_block *b)
 {
 	size_t K = p->K, D = p->D, R = D + 1, n = b->nrows;
 	uint64_t rows = n;
-	double *r = p->chunk, *dist = p->dist, m[3];
+	double m[3];
 
 	swrite(p->rf, &rows, sizeof(rows));
 	for (size_t j = 0; j < p->h->ncols; j++)
 		if (!p->kp[j])
 			swrite(p->rf, b->cols[j], n *
 			    mz_type_size(p->h->cols[j].type));
-	for (size_t i = 0; i < n; i++) {
+	/* PASS1_FRAMES frames at a time (their records stay in cache while
+	 * they are gathered column by column): records and distances are
+	 * built in memory and spooled with one write each. */
+	for (size_t i0 = 0, gmax = p->chunk_frames < PASS1_FRAMES ?
+	    p->chunk_frames : PASS1_FRAMES; i0 < n; i0 += gmax) {
+		size_t g = n - i0 < gmax ? n - i0 : gmax;
+
+		/* The records, column by column (sequential reads). */
 		for (size_t k = 0; k < K; k++) {
-			struct bp *q = &p->bp[k];
-			double *v = r + k * R;
-			int ok = 1;
+			const struct bp *q = &p->bp[k];
+			for (size_t d = 0; d <= D; d++) {
+				int c = d < D ? q->c[d] : q->p;
+				double *v = p->chunk + k * R + d;
+				if (c < 0)
+					for (size_t i = 0; i < g; i++)
+						v[i * p->rec] = 1;
+				else if (p->h->cols[c].type == MZ_F64) {
+					const double *x = (const double *)
+					    b->cols[c] + i0;
+					for (size_t i = 0; i < g; i++)
+						v[i * p->rec] = x[i];
+				} else
+					for (size_t i = 0; i < g; i++)
+						v[i * p->rec] = mz_get_f64(
+						    b->cols[c], p->h->cols[c].type,
+						    i0 + i);
+			}
+		}
+		for (size_t i = 0; i < g; i++) {
+			double *r = p->chunk + i * p->rec;
+			double *dist = p->dist + i * K;
+
+			for (size_t k = 0; k < K; k++) {
+				int ok = 1;
+				for (size_t d = 0; d < D; d++)
+					ok &= isfinite(r[k * R + d]) != 0;
+				dist[k] = ok ? 0 : NAN;
+			}
 			for (size_t d = 0; d < D; d++) {
-				mz_type t = p->h->cols[q->c[d]].type;
-				v[d] = t == MZ_F64 ?
-				    ((const double *)b->cols[q->c[d]])[i] :
-				    mz_get_f64(b->cols[q->c[d]], t, i);
-				ok &= isfinite(v[d]) != 0;
+				size_t cnt = 0;
+				for (size_t k = 0; k < K; k++)
+					if (!isnan(dist[k]))
+						p->tmp[cnt++] = r[k * R + d];
+				m[d] = small_median(p->tmp, cnt);
 			}
-			v[D] = q->p < 0 ? 1 : p->h->cols[q->p].type == MZ_F64 ?
-			    ((const double *)b->cols[q->p])[i] :
-			    mz_get_f64(b->cols[q->p], p->h->cols[q->p].type, i);
-			dist[k] = ok ? 0 : NAN;
-		}
-		for (size_t d = 0; d < D; d++) {
-			size_t cnt = 0;
-			for (size_t k = 0; k < K; k++)
-				if (!isnan(dist[k]))
-					p->tmp[cnt++] = r[k * R + d];
-			m[d] = small_median(p->tmp, cnt);
-		}
-		for (size_t k = 0; k < K; k++) {
-			double *v = r + k * R, s = 0;
-			if (isnan(dist[k])) {
-				p->bp[k].missing++;
-				continue;
+			for (size_t k = 0; k < K; k++) {
+				double *v = r + k * R, s = 0;
+				if (isnan(dist[k])) {
+					p->bp[k].missing++;
+					continue;
+				}
+				for (size_t d = 0; d < D; d++)
+					s += (v[d] - m[d]) * (v[d] - m[d]);
+				dist[k] = sqrt(s);
+				sample_add(&p->bp[k], dist[k]);
+				p->bp[k].valid++;
 			}
-			for (size_t d = 0; d < D; d++)
-				s += (v[d] - m[d]) * (v[d] - m[d]);
-			dist[k] = sqrt(s);
-			sample_add(&p->bp[k], dist[k]);
-			p->bp[k].valid++;
 		}
-		swrite(p->pf, r, p->rec * sizeof(double));
-		swrite(p->df, dist, K * sizeof(double));
+		swrite(p->pf, p->chunk, g * p->rec * sizeof(double));
+		swrite(p->df, p->dist, g * K * sizeof(double));
 	}
 	p->n += n;
 }
@@ -949,8 +972,7 @@ outliers_part(mz_reader *r, mz_writer *w, const struct opts *o,
 	p.dfd = spool_open(&p.df, p.sbuf + SPOOL_BUF);
 	p.rfd = spool_open(&p.rf, p.sbuf + 2 * (size_t)SPOOL_BUF);
 
-	/* Pass 1: spool, with distances.  A block larger than a chunk is
-	 * handled frame by frame: pass1_block uses one record of scratch. */
+	/* Pass 1: spool, with distances, a chunk of frames at a time. */
 	while ((rc = mz_reader_next_block(r, &b, &e)) > 0)
 		pass1_block(&p, &b);
 	if (rc < 0)
