@@ -224,7 +224,7 @@ read_num(hid_t loc, const char *name, size_t *n, hid_t mt, size_t elem,
 	}
 	if (dset_count(d, n, NULL, NULL, file, obj, err) < 0)
 		goto out;
-	if ((v = malloc((*n ? *n : 1) * elem)) == NULL) {
+	if ((v = mz_bigalloc(*n * elem)) == NULL) {
 		h5u_nomem(err, file, obj);
 		goto out;
 	}
