@@ -280,14 +280,15 @@ sample_add(struct bp *b, double v)
 		b->samp = xmalloc(SAMPLE_MAX * sizeof(double));
 		b->stride = 1;
 	}
-	if (b->valid % b->stride != 0)
+	/* The stride is a power of 2: a mask, not a division. */
+	if ((b->valid & (b->stride - 1)) != 0)
 		return;
 	if (b->nsamp == SAMPLE_MAX) {
 		for (size_t i = 0; 2 * i < SAMPLE_MAX; i++)
 			b->samp[i] = b->samp[2 * i];
 		b->nsamp = SAMPLE_MAX / 2;
 		b->stride *= 2;
-		if (b->valid % b->stride != 0)
+		if ((b->valid & (b->stride - 1)) != 0)
 			return;
 	}
 	b->samp[b->nsamp++] = v;
@@ -496,30 +497,27 @@ bracket_select(struct part *p, int stage, struct target *tg, size_t *left)
 		    p->chunk_frames;
 		sread(p->dfd, p->dist, nf * K * sizeof(double),
 		    f0 * K * sizeof(double));
-		for (size_t k = 0; k < K; k++) {
-			if (!use[k])
-				continue;
-			double l = lo[k], h = hi[k], med = p->bp[k].med, *bk = buf[k];
-			uint64_t c = 0;
-			size_t n = nb[k];
-			for (size_t i = 0; i < nf; i++) {
+		/* Frame by frame, in the order the distances lie (each
+		 * keypoint's candidates are still collected in frame order). */
+		for (size_t i = 0; i < nf; i++)
+			for (size_t k = 0; k < K; k++) {
 				double v = p->dist[i * K + k];
-				if (isnan(v))
+				if (!use[k] || isnan(v))
 					continue;
 				if (stage)
-					v = fabs(v - med);
-				if (v < l)
-					c++;
-				else if (v <= h) {
-					if (n < COLLECT_MAX)
-						bk[n++] = v;
+					v = fabs(v - p->bp[k].med);
+				/* Half the values fall below the bracket and
+				 * half above: counted and tested without a
+				 * branch to mispredict (v is not NaN here). */
+				size_t ge = v >= lo[k], le = v <= hi[k];
+				below[k] += 1 - ge;
+				if (ge + le == 2) {
+					if (nb[k] < COLLECT_MAX)
+						buf[k][nb[k]++] = v;
 					else
 						over[k] = 1;
 				}
 			}
-			below[k] += c;
-			nb[k] = n;
-		}
 	}
 	for (size_t k = 0; k < K; k++) {
 		struct target *t0 = &tg[2 * k], *t1 = &tg[2 * k + 1];
