@@ -36,7 +36,7 @@
 #define CHUNK_BYTES (4u << 20)    /* records in memory at once */
 #define SPOOL_BUF (1u << 20)      /* stdio buffer of a spool being written */
 #define SAMPLE_MAX 16384          /* sampled distances per keypoint */
-#define PASS1_FRAMES 512          /* frames gathered at once in pass 1 */
+#define GATHER_FRAMES 512         /* records gathered or scattered at once */
 
 /* Status of a point after flagging. */
 enum { ST_OK, ST_OUTLIER, ST_LOWCONF, ST_MISSING };
@@ -312,11 +312,11 @@ pass1_block(struct part *p, const mz_block *b)
 		if (!p->kp[j])
 			swrite(p->rf, b->cols[j], n *
 			    mz_type_size(p->h->cols[j].type));
-	/* PASS1_FRAMES frames at a time (their records stay in cache while
+	/* GATHER_FRAMES frames at a time (their records stay in cache while
 	 * they are gathered column by column): records and distances are
 	 * built in memory and spooled with one write each. */
-	for (size_t i0 = 0, gmax = p->chunk_frames < PASS1_FRAMES ?
-	    p->chunk_frames : PASS1_FRAMES; i0 < n; i0 += gmax) {
+	for (size_t i0 = 0, gmax = p->chunk_frames < GATHER_FRAMES ?
+	    p->chunk_frames : GATHER_FRAMES; i0 < n; i0 += gmax) {
 		size_t g = n - i0 < gmax ? n - i0 : gmax;
 
 		/* The records, column by column (sequential reads). */
@@ -775,6 +775,30 @@ pass2(struct part *p, const struct opts *o)
 }
 
 /*
+ * put_column: coordinate d (D: the confidence) of keypoint k of the m
+ * records at r into its output column buf[c] from row at, if it has one.
+ */
+static void
+put_column(const struct part *p, void **buf, size_t k, size_t d, size_t at,
+    const double *r, size_t m)
+{
+	int c = d < p->D ? p->bp[k].c[d] : p->bp[k].p;
+	const double *v = r + k * (p->D + 1) + d;
+	mz_type ty;
+
+	if (c < 0)
+		return;
+	ty = p->h->cols[c].type;
+	if (ty == MZ_F64) {
+		double *o = (double *)buf[c] + at;
+		for (size_t i = 0; i < m; i++)
+			o[i] = v[i * p->rec];
+	} else
+		for (size_t i = 0; i < m; i++)
+			mz_put_f64(buf[c], ty, at + i, v[i * p->rec]);
+}
+
+/*
  * pass3: write the part: the rest spool's blocks, each with the keypoint
  * columns of its frames from the point spool (edge fills applied).
  */
@@ -825,20 +849,17 @@ pass3(struct part *p, mz_writer *w)
 						    sizeof(double));
 					if (isnan(v[0]))
 						b->after++;
-					for (size_t d = 0; d <= D; d++) {
-						int c = d < D ? b->c[d] : b->p;
-						mz_type ty;
-						if (c < 0)
-							continue;
-						ty = p->h->cols[c].type;
-						if (ty == MZ_F64)
-							((double *)buf[c])[i0 +
-							    i] = v[d];
-						else
-							mz_put_f64(buf[c], ty,
-							    i0 + i, v[d]);
-					}
 				}
+			}
+			/* Into the columns, GATHER_FRAMES records at a time
+			 * (in cache), one column at a time. */
+			for (size_t s0 = 0; s0 < nf; s0 += GATHER_FRAMES) {
+				size_t m = nf - s0 < GATHER_FRAMES ? nf - s0 :
+				    GATHER_FRAMES;
+				for (size_t k = 0; k < K; k++)
+					for (size_t d = 0; d <= D; d++)
+						put_column(p, buf, k, d, i0 + s0,
+						    p->chunk + s0 * p->rec, m);
 			}
 		}
 		if (mz_writer_append(w, n, (const void *const *)cols, &e) < 0)
