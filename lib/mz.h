@@ -315,6 +315,14 @@ void mz_hash64_hex(const void *buf, size_t len, char out[17]);
 int mz_ncpu(void);
 
 /*
+ * mz_fork_join: fn(items + i * size) for i in [0, n): items 1.. in new
+ * threads, item 0 in the calling thread; an item whose thread cannot be
+ * started runs in the calling thread afterwards.  Returns when every item
+ * has run.
+ */
+void mz_fork_join(void *(*fn)(void *), void *items, size_t size, size_t n);
+
+/*
  * mz_bigalloc: malloc(n) for a large array that will be filled whole
  * (whole-recording columns, read buffers).  From MZ_BIG_BYTES up, the
  * kernel is advised (madvise MADV_HUGEPAGE, where it exists) to back the

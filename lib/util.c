@@ -1,6 +1,7 @@
 /* util.c - threads, seeds and random streams. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,28 @@ mz_ncpu(void)
 		return CPU_COUNT(&set);
 	n = sysconf(_SC_NPROCESSORS_ONLN);
 	return n > 0 ? (int)n : 1;
+}
+
+void
+mz_fork_join(void *(*fn)(void *), void *items, size_t size, size_t n)
+{
+	unsigned char *it = items;
+	pthread_t *th = n > 1 ? malloc((n - 1) * sizeof(*th)) : NULL;
+	unsigned char *ok = n > 1 ? calloc(n - 1, 1) : NULL;
+
+	for (size_t i = 1; i < n && th != NULL && ok != NULL; i++)
+		ok[i - 1] = pthread_create(&th[i - 1], NULL, fn, it + i *
+		    size) == 0;
+	if (n > 0)
+		fn(it);
+	for (size_t i = 1; i < n; i++) {
+		if (th != NULL && ok != NULL && ok[i - 1])
+			pthread_join(th[i - 1], NULL);
+		else
+			fn(it + i * size);
+	}
+	free(th);
+	free(ok);
 }
 
 /* advise_big: ask for huge pages over the whole pages inside [p, p+n). */

@@ -1705,18 +1705,12 @@ parse_body(const struct table *tb, const char *body, const char *end,
 	if (nch == 1)
 		parse_chunk(tb, &ch[0]);
 	else {
-		pthread_t *th = xcalloc(nch, sizeof(*th));
 		void *(*args)[2] = xcalloc(nch, sizeof(*args));
 		for (size_t c = 0; c < nch; c++) {
 			args[c][0] = (void *)tb;
 			args[c][1] = &ch[c];
-			if (pthread_create(&th[c], NULL, parse_thread,
-			    args[c]) != 0)
-				die("cannot start a thread");
 		}
-		for (size_t c = 0; c < nch; c++)
-			pthread_join(th[c], NULL);
-		free(th);
+		mz_fork_join(parse_thread, args, sizeof(*args), nch);
 		free(args);
 	}
 	*n = nch;

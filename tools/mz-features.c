@@ -18,7 +18,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1037,8 +1036,7 @@ morlet_fft(struct fft *t, const struct kernel *k, size_t f0, size_t nf,
 	size_t S = t->S, hi2;
 	int64_t a = frame0 + (int64_t)lo, b = frame0 + (int64_t)hi - 1, t0;
 	struct tiles ts[64];
-	pthread_t th[64];
-	int started[64] = { 0 }, nth = t->nth > 64 ? 64 : t->nth;
+	int nth = t->nth > 64 ? 64 : t->nth;
 	struct tcache *cc;
 
 	if (hi <= lo)
@@ -1077,16 +1075,8 @@ morlet_fft(struct fft *t, const struct kernel *k, size_t f0, size_t nf,
 	for (int i = 1; i < nth; i++) {
 		ts[i] = ts[0];
 		ts[i].id = i;
-		started[i] = pthread_create(&th[i], NULL, tiles_body,
-		    &ts[i]) == 0;
 	}
-	tiles_body(&ts[0]);
-	for (int i = 1; i < nth; i++) {
-		if (started[i])
-			pthread_join(th[i], NULL);
-		else
-			tiles_body(&ts[i]);
-	}
+	mz_fork_join(tiles_body, ts, sizeof(ts[0]), (size_t)nth);
 	/* Keep the last tile's rows computed here (those before lo are not
 	 * needed again: windows move forward). */
 	cc->kt = ts[0].k1;

@@ -1,6 +1,7 @@
 /* lib.c - unit tests of libmz's helpers: number text, headers, history,
  * atomic files, threads, seeds and random streams. */
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,6 +194,22 @@ test_atomic(void)
 	    strstr(e.msg, "/dev/full") != NULL, "/dev/full: %s", e.msg);
 }
 
+/* An item of the fork-join test: its index in, which thread ran it out. */
+struct fj {
+	int in, out;
+	pthread_t by;
+};
+
+static void *
+fj_body(void *arg)
+{
+	struct fj *f = arg;
+
+	f->out = f->in * f->in;
+	f->by = pthread_self();
+	return NULL;
+}
+
 static void
 test_misc(void)
 {
@@ -227,6 +244,24 @@ test_misc(void)
 	/* Mean of 1e5 uniforms: sd 1/sqrt(12e5) = 0.00091; 5 sd. */
 	ok(same && fabs(sum / 100000 - 0.5) < 0.0046, "uniform mean %.4f",
 	    sum / 100000);
+	{
+		struct fj items[9];
+		int all = 1, others = 0;
+
+		for (int i = 0; i < 9; i++)
+			items[i] = (struct fj){ i, -1, pthread_self() };
+		mz_fork_join(fj_body, items, sizeof(items[0]), 9);
+		for (int i = 0; i < 9; i++) {
+			all &= items[i].out == i * i;
+			others += !pthread_equal(items[i].by, pthread_self());
+		}
+		ok(all && pthread_equal(items[0].by, pthread_self()) &&
+		    others >= 1, "mz_fork_join: 9 items run, item 0 here, "
+		    "%d in other threads", others);
+		items[0].out = -7;
+		mz_fork_join(fj_body, items, sizeof(items[0]), 0);
+		ok(items[0].out == -7, "mz_fork_join: no items, nothing run");
+	}
 	ok(mz_type_parse("u16") == MZ_U16 && mz_type_size(MZ_U16) == 2 &&
 	    mz_type_parse("x") == MZ_NOTYPE, "type names");
 	ok(strcmp(mz_strerror(-MZ_ECHECKSUM), "checksum mismatch") == 0,

@@ -697,26 +697,6 @@ parse_chunk(void *arg)
 	return NULL;
 }
 
-/* run_threads: fn on each of the n chunks, in threads (the first in the
- * calling thread); a chunk whose thread could not be started is done
- * here. */
-static void
-run_threads(void *(*fn)(void *), struct chunk *k, size_t n)
-{
-	pthread_t t[PAR_MAX];
-	int started[PAR_MAX] = { 0 };
-
-	for (size_t i = 1; i < n; i++)
-		started[i] = pthread_create(&t[i], NULL, fn, &k[i]) == 0;
-	fn(&k[0]);
-	for (size_t i = 1; i < n; i++) {
-		if (started[i])
-			pthread_join(t[i], NULL);
-		else
-			fn(&k[i]);
-	}
-}
-
 /* par_split: the data bytes [from, len) of r cut into n chunks at line
  * starts; returns the number of chunks (1 when the data is small or the
  * index has several columns). */
@@ -773,7 +753,7 @@ par_read(struct reader *r, const conv_set *s, conv_seq *q, struct chunk *k,
 		slot += k[i].nl + 1;
 		line0 += k[i].nl;
 	}
-	run_threads(parse_chunk, k, n);
+	mz_fork_join(parse_chunk, k, sizeof *k, n);
 	for (size_t i = 0; i < n; i++)
 		if (k[i].nquoted > 0)
 			return 0;
@@ -909,7 +889,7 @@ conv_read_dlc_csv(const char *path, const conv_opts *o, conv_set **out,
 	line0 = r.c.nextline;
 	nk = par_split(&r, data, chunks, (size_t)mz_ncpu());
 	if (nk > 1) {
-		run_threads(count_chunk, chunks, nk);
+		mz_fork_join(count_chunk, chunks, sizeof *chunks, nk);
 		for (size_t i = 0; i < nk; i++)
 			est += chunks[i].nl + 1;
 	} else
