@@ -329,8 +329,9 @@ void mz_fork_join(void *(*fn)(void *), void *items, size_t size, size_t n);
  * block with transparent huge pages, which takes first-touch page faults
  * from one per 4 kB to one per 2 MB; the advice is a hint and its failure
  * is ignored.  NULL when out of memory; n == 0 gives a valid 1-byte block.
- * mz_bigrealloc: realloc(p, n) with the same advice on the result (NULL,
- * p untouched, when out of memory).  Both are released with free().
+ * mz_bigrealloc: realloc(p, n) (p from malloc, realloc or these) with
+ * the same alignment and advice on the result (NULL, p untouched, when
+ * out of memory).  Both are released with free().
  */
 #define MZ_BIG_BYTES ((size_t)2 << 20)
 void *mz_bigalloc(size_t n);

@@ -1,6 +1,7 @@
 /* util.c - threads, seeds and random streams. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -82,7 +83,21 @@ mz_bigalloc(size_t n)
 void *
 mz_bigrealloc(void *p, size_t n)
 {
-	return advise_big(realloc(p, n ? n : 1), n);
+	void *q;
+	size_t old;
+
+	if (n < MZ_BIG_BYTES)
+		return realloc(p, n ? n : 1);
+	/* A new aligned block (realloc would not keep the alignment huge
+	 * pages need), the old contents copied. */
+	if ((q = mz_bigalloc(n)) == NULL)
+		return NULL;
+	if (p != NULL) {
+		old = malloc_usable_size(p);
+		memcpy(q, p, old < n ? old : n);
+		free(p);
+	}
+	return q;
 }
 
 int
