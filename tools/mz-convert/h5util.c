@@ -861,9 +861,7 @@ h5u_strips_open(hid_t loc, const char *name, h5u_field *f, size_t nf,
 		st->strip = st->n;
 	if (st->strip == 0 || st->rank != 1)
 		st->strip = st->n ? st->n : 1;
-	if ((st->buf = st->strip * st->rowsz >= MZ_BIG_BYTES ?
-	    mz_bigalloc(st->strip * st->rowsz) :
-	    malloc(st->strip * st->rowsz)) == NULL)
+	if ((st->buf = mz_bigalloc(st->strip * st->rowsz)) == NULL)
 		goto nomem;
 	for (k = 0; k < nf; k++)
 		if (f[k].found && (f[k].out = malloc(st->strip * f[k].width *
