@@ -699,6 +699,25 @@ comma_list(const char *s, size_t *n, const char *what)
 	return v;
 }
 
+/* csv_field: see common.h. */
+void
+csv_field(FILE *f, const char *s)
+{
+	if (s == NULL)
+		return;
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, f);
+		return;
+	}
+	putc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			putc('"', f);
+		putc(*s, f);
+	}
+	putc('"', f);
+}
+
 /* comma_list_free: free a vector from comma_list (NULL is fine). */
 void
 comma_list_free(char **v)

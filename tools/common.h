@@ -145,6 +145,11 @@ uint64_t jcount(const cJSON *o, const char *key, uint64_t max,
 char **comma_list(const char *s, size_t *n, const char *what);
 void comma_list_free(char **v);
 
+/* csv_field: s to f as one CSV field (RFC 4180: in quotes, with quotes
+ * doubled, when it holds a comma, a quote or a line break); NULL writes
+ * nothing (an empty field). */
+void csv_field(FILE *f, const char *s);
+
 /*
  * JSON building for model files: jadd adds item to object o under key (to
  * array o when key is NULL), dying when out of memory; jnum is a number

@@ -1107,9 +1107,9 @@ ds_table_read(const char *path, int *missing, mz_err *err)
 	return t;
 }
 
-/* csv_field: append one field, quoted as Python's csv QUOTE_MINIMAL. */
+/* buf_csv_field: append one field, quoted as Python's csv QUOTE_MINIMAL. */
 static void
-csv_field(struct buf *b, const char *v, int alone)
+buf_csv_field(struct buf *b, const char *v, int alone)
 {
 	const char *p;
 
@@ -1147,14 +1147,14 @@ table_text(const ds_table *t, size_t *len)
 	for (c = 0; c < t->ncol; c++) {
 		if (c > 0)
 			buf_str(&b, ",");
-		csv_field(&b, t->col[c], t->ncol == 1);
+		buf_csv_field(&b, t->col[c], t->ncol == 1);
 	}
 	buf_str(&b, "\n");
 	for (r = 0; r < t->nrow; r++) {
 		for (c = 0; c < t->ncol; c++) {
 			if (c > 0)
 				buf_str(&b, ",");
-			csv_field(&b, t->cell[r * t->ncol + c], t->ncol == 1);
+			buf_csv_field(&b, t->cell[r * t->ncol + c], t->ncol == 1);
 		}
 		buf_str(&b, "\n");
 	}

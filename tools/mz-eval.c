@@ -783,25 +783,6 @@ score_part(src *a, src *b, int two)
 static FILE *out;
 static cJSON *jroot, *jscope;
 
-/* csv_field: write s as a CSV field (quoted when needed). */
-static void
-csv_field(const char *s)
-{
-	if (s == NULL)
-		return;
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, out);
-		return;
-	}
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', out);
-		fputc(*s, out);
-	}
-	fputc('"', out);
-}
-
 static const char *scope_names[] = { "all", "group", "sequence" };
 static scope *cur;
 
@@ -836,11 +817,11 @@ emit(const char *section, const char *cls, double at, const char *atkey,
 	if (!opt.json) {
 		fputs(scope_names[cur->kind], out);
 		fputc(',', out);
-		csv_field(cur->group);
+		csv_field(out, cur->group);
 		fputc(',', out);
-		csv_field(cur->sequence);
+		csv_field(out, cur->sequence);
 		fprintf(out, ",%s,", section);
-		csv_field(cls);
+		csv_field(out, cls);
 		fputc(',', out);
 		if (!isnan(at)) {
 			mz_fmt_f64(at, buf);
@@ -848,7 +829,7 @@ emit(const char *section, const char *cls, double at, const char *atkey,
 		}
 		fprintf(out, ",%s,", metric);
 		if (sv)
-			csv_field(sv);
+			csv_field(out, sv);
 		else if (!isnan(v)) {
 			mz_fmt_f64(v, buf);
 			fputs(buf, out);

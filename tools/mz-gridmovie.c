@@ -745,25 +745,6 @@ render_tile(const struct inst *in, long pre, long f0, long f1, uint8_t *buf,
 
 /* ------------------------------------------------------------- output */
 
-/* csv_field: s as a CSV field (quoted when needed) to f. */
-static void
-csv_field(FILE *f, const char *s)
-{
-	if (s == NULL)
-		return;
-	if (strpbrk(s, ",\"\n\r") == NULL) {
-		fputs(s, f);
-		return;
-	}
-	putc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			putc('"', f);
-		putc(*s, f);
-	}
-	putc('"', f);
-}
-
 /* write_instances: DIR/instances.csv, the instances shown (atomic). */
 static void
 write_instances(const struct syl *S, const int *show, int nshow, size_t m)

@@ -1492,24 +1492,6 @@ write_part(mz_writer *w, const struct part *q, const cJSON *opts)
 	free(tm);
 }
 
-/* csv_field: s as a CSV field (quoted when it holds ',', '"' or a line
- * end). */
-static void
-csv_field(FILE *f, const char *s)
-{
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 /*
  * write_events: the event table: one row per event (a pair event twice,
  * once from each individual), in sequence and onset order.

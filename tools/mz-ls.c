@@ -63,17 +63,8 @@ put_field(const char *s, int tsv)
 			case '\\': fputs("\\\\", stdout); break;
 			default: putchar(*s);
 			}
-	} else if (strpbrk(s, ",\"\r\n") != NULL) {
-		putchar('"');
-		for (; *s; s++) {
-			if (*s == '"')
-				putchar('"');
-			putchar(*s);
-		}
-		putchar('"');
-	} else {
-		fputs(s, stdout);
-	}
+	} else
+		csv_field(stdout, s);
 }
 
 /* put_record: the n fields of v as one record. */

@@ -40,26 +40,6 @@ source_name(int s)
 	}
 }
 
-/*
- * csv_field: s as a CSV field on stdout (quoted when it holds a comma,
- * quote or line break).
- */
-static void
-csv_field(const char *s)
-{
-	if (strpbrk(s, ",\"\n\r") == NULL) {
-		fputs(s, stdout);
-		return;
-	}
-	putchar('"');
-	for (; *s != '\0'; s++) {
-		if (*s == '"')
-			putchar('"');
-		putchar(*s);
-	}
-	putchar('"');
-}
-
 /* shortest: the shortest %.Ng text of x that reads back as x, into
  * buf[64]. */
 static void
@@ -202,7 +182,7 @@ main(int argc, char **argv)
 		for (int k = 0; cols[k] != NULL; k++) {
 			if (k)
 				putchar(',');
-			csv_field(p[k]);
+			csv_field(stdout, p[k]);
 		}
 		putchar('\n');
 	}

@@ -480,23 +480,6 @@ abort_out(void)
 	atomic_out = NULL;
 }
 
-/* csv_field: write s to f as a CSV field, quoted when needed. */
-static void
-csv_field(FILE *f, const char *s)
-{
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 /* parse_frac: a fraction in (0, 1). */
 static double
 parse_frac(const char *s, const char *what)

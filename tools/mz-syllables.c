@@ -313,23 +313,6 @@ struct table {
 	uint64_t rows;
 };
 
-/* csv_str: s as a CSV field (quoted when it holds , " or a line break). */
-static void
-csv_str(FILE *f, const char *s)
-{
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 /* json_str: s as a JSON string. */
 static void
 json_str(FILE *f, const char *s)
@@ -364,7 +347,7 @@ table_begin(struct table *t, FILE *f, int json, const char *const *names,
 		for (int i = 0; i < ncols; i++) {
 			if (i)
 				fputc(',', f);
-			csv_str(f, names[i]);
+			csv_field(f, names[i]);
 		}
 	if (!json)
 		fputc('\n', f);
@@ -404,7 +387,7 @@ cell_str(struct table *t, const char *s)
 	if (t->json)
 		json_str(t->f, s);
 	else
-		csv_str(t->f, s);
+		csv_field(t->f, s);
 	cell_end(t);
 }
 

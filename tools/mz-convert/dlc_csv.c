@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common.h"
 #include "conv.h"
 
 enum { C_X, C_Y, C_Z, C_P, C_N };
@@ -1226,24 +1227,6 @@ csv_cell(FILE *f, double v)
 	fwrite(buf, 1, (size_t)fmt_shortest(v, buf + 1) + 1, f);
 }
 
-/* csv_text: write a header cell, quoted if it holds a comma, quote or
- * line break. */
-static void
-csv_text(FILE *f, const char *s)
-{
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, f);
-		return;
-	}
-	putc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			putc('"', f);
-		putc(*s, f);
-	}
-	putc('"', f);
-}
-
 /* conv_write_dlc_csv: see conv.h. */
 int
 conv_write_dlc_csv(mz_reader *r, FILE *out, const char *sequence,
@@ -1427,7 +1410,7 @@ conv_write_dlc_csv(mz_reader *r, FILE *out, const char *sequence,
 		fputs("scorer", out);
 		for (size_t k = 0; k < nparts * nbp * ncomp; k++) {
 			putc(',', out);
-			csv_text(out, sc);
+			csv_field(out, sc);
 		}
 		putc('\n', out);
 		if (nparts > 1) {
@@ -1435,7 +1418,7 @@ conv_write_dlc_csv(mz_reader *r, FILE *out, const char *sequence,
 			for (size_t i = 0; i < nparts; i++)
 				for (size_t k = 0; k < nbp * ncomp; k++) {
 					putc(',', out);
-					csv_text(out, parts[i].name);
+					csv_field(out, parts[i].name);
 				}
 			putc('\n', out);
 		}
@@ -1444,7 +1427,7 @@ conv_write_dlc_csv(mz_reader *r, FILE *out, const char *sequence,
 			for (size_t j = 0; j < nbp; j++)
 				for (size_t c = 0; c < ncomp; c++) {
 					putc(',', out);
-					csv_text(out, bps[j]);
+					csv_field(out, bps[j]);
 				}
 		putc('\n', out);
 		fputs("coords", out);
