@@ -92,13 +92,14 @@ done
 # shellcheck disable=SC2086
 $CC $BASE -Itools/mz-convert -O1 $SAN -fsanitize=fuzzer -o "$F/pickle" \
     tests/fuzz/pickle.c tools/mz-convert/pickle.c -lm || exit 2
-# mz-convert's .npy parser (TRex) and CSV readers, on conv.c and libmz.
+# mz-convert's .npy parser (TRex) and CSV readers, on conv.c and libmz
+# (and tools/common.c, whose csv_field the DLC CSV writer uses).
 CV="-Itools/mz-convert -Itools"
 mkdir -p "$F/conv-fuzz"
-for c in conv dlc_csv sleap_csv anipose; do
+for c in conv dlc_csv sleap_csv anipose ../common; do
 	# shellcheck disable=SC2086
 	$CC $BASE $CV -O1 $SAN -fsanitize=fuzzer-no-link \
-	    -c -o "$F/conv-fuzz/$c.o" "tools/mz-convert/$c.c" || exit 2
+	    -c -o "$F/conv-fuzz/${c#../}.o" "tools/mz-convert/$c.c" || exit 2
 done
 # shellcheck disable=SC2086
 $CC $BASE $CV -O1 $SAN -fsanitize=fuzzer -o "$F/npy" tests/fuzz/npy.c \
