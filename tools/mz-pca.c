@@ -385,10 +385,41 @@ pool_next(struct pool *p)
 	p->fill = 0;
 }
 
+/* The pool whose threads are running, for pool_atexit. */
+static struct pool *live_pool;
+
+/* pool_stop: tell p's threads to quit (after the blocks already handed
+ * over) and join them. */
+static void
+pool_stop(struct pool *p)
+{
+	pthread_mutex_lock(&p->mu);
+	p->quit = 1;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->mu);
+	for (size_t k = 0; k < p->nworkers; k++)
+		pthread_join(p->tid[k], NULL);
+	p->nworkers = 0;
+}
+
+/* pool_atexit: an exit (die) while the threads run BLAS would race
+ * OpenBLAS's own exit-time teardown (a crash seen under load): stop them
+ * first.  atexit handlers run before the libraries' destructors. */
+static void
+pool_atexit(void)
+{
+	if (live_pool != NULL)
+		pool_stop(live_pool);
+}
+
 /* pool_init: a pool for blocks of d columns with threads threads. */
 static void
 pool_init(struct pool *p, size_t d, int threads)
 {
+	static int registered;
+
+	if (!registered && atexit(pool_atexit) == 0)
+		registered = 1;
 	memset(p, 0, sizeof(*p));
 	p->d = d;
 	p->nworkers = threads > 1 ? (size_t)threads : 0;
@@ -404,8 +435,12 @@ pool_init(struct pool *p, size_t d, int threads)
 	pthread_cond_init(&p->done, NULL);
 	p->tid = xcalloc(p->nworkers ? p->nworkers : 1, sizeof(*p->tid));
 	for (size_t k = 0; k < p->nworkers; k++)
-		if ((errno = pthread_create(&p->tid[k], NULL, pool_worker, p)))
+		if ((errno = pthread_create(&p->tid[k], NULL, pool_worker, p))) {
+			p->nworkers = k;
+			live_pool = p;
 			die("cannot start a thread:");
+		}
+	live_pool = p;
 	pool_next(p);
 }
 
@@ -445,12 +480,8 @@ pool_finish(struct pool *p, struct stats *out)
 		pool_submit(p);
 	while (p->combined < p->submitted)
 		pool_combine(p);
-	pthread_mutex_lock(&p->mu);
-	p->quit = 1;
-	pthread_cond_broadcast(&p->work);
-	pthread_mutex_unlock(&p->mu);
-	for (size_t k = 0; k < p->nworkers; k++)
-		pthread_join(p->tid[k], NULL);
+	live_pool = NULL;
+	pool_stop(p);
 	tree_result(&p->tree, out);
 	for (size_t k = 0; k < p->nslots; k++) {
 		free(p->slot[k].x);
