@@ -193,4 +193,22 @@ void opts_bool(cJSON *o, const char *key, int v);
  * dies on failure. */
 void history_add(mz_header *h, cJSON *options);
 
+/*
+ * MULTIVERSION: where the compiler and the C library allow it (x86-64,
+ * GCC or Clang, glibc ifunc), a function so marked is compiled for
+ * AVX-512 and AVX2 as well, chosen at run time.  There is no FMA
+ * contraction (ISO C mode; Clang, which contracts by default, is told
+ * not to here), so every variant computes the same sums in the same
+ * order: the bytes do not depend on the machine.
+ */
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#endif
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
+#define MULTIVERSION __attribute__((target_clones("avx512f", "avx2", \
+    "default")))
+#else
+#define MULTIVERSION
+#endif
+
 #endif

@@ -607,21 +607,8 @@ typedef double v8d __attribute__((vector_size(64)));
 #define LD8(v, p) memcpy(&(v), (p), sizeof(v8d))
 #define ST8(p, v) memcpy((p), &(v), sizeof(v8d))
 
-/* Where the compiler and the C library allow it (x86-64, GCC or Clang,
- * glibc ifunc), morlet_rows is compiled for AVX-512 and AVX2 as well,
- * chosen at run time.  There is no FMA contraction (ISO C mode; Clang,
- * which contracts by default, is told not to), so every variant computes
- * the same sums in the same order: the bytes do not depend on the
- * machine. */
-#ifdef __clang__
-#pragma STDC FP_CONTRACT OFF
-#endif
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
-#define MULTIVERSION __attribute__((target_clones("avx512f", "avx2", \
-    "default")))
-#else
-#define MULTIVERSION
-#endif
+/* morlet_rows and the FFT are MULTIVERSION (common.h): the same bytes on
+ * every machine. */
 
 /*
  * morlet_rows: for r in [0, m), re[r] + i im[r] = sum_j xp[r + j] kern[j],

@@ -234,20 +234,8 @@ typedef double v4d __attribute__((vector_size(32)));
 #define LD8(v, p) memcpy(&(v), (p), 64)
 #define ST8(p, v) memcpy((p), &(v), 64)
 
-/* Where the compiler and the C library allow it (x86-64, GCC or Clang,
- * glibc ifunc), fir and median_net are compiled for AVX-512 and AVX2 as
- * well, chosen at run time.  There is no FMA contraction in ISO C mode, so each variant
- * computes the same sums in the same order: the bytes do not depend on
- * the machine (Clang, which contracts by default, is told not to). */
-#ifdef __clang__
-#pragma STDC FP_CONTRACT OFF
-#endif
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
-#define MULTIVERSION __attribute__((target_clones("avx512f", "avx2", \
-    "default")))
-#else
-#define MULTIVERSION
-#endif
+/* fir and median_net are MULTIVERSION (common.h): the same bytes on
+ * every machine. */
 
 /*
  * fir: o[i] = sum_k c[k] xs[i + k] for i in [0, m), k = 0..w-1, each sum
