@@ -4,16 +4,19 @@
  *
  * Every output part is one input part (one individual of one sequence, or
  * one segment of it).  Its features are computed over a sliding window of
- * frames: the rows of one input block plus a margin on each side as wide
+ * frames: a batch of the part's rows plus a margin on each side as wide
  * as the features' context (2 rows for derivatives of derivatives, half
  * the longest wavelet kernel for wavelets), clipped to the rows that
  * exist.  A row's features depend only on rows within the margin, so the
  * result equals a computation over the whole recording while memory stays
- * that of one block and its margins.  The other individuals of the
- * sequence (social features) and the neighbouring segments (--overlap)
- * are read by further readers on the same file, each positioned at its
- * own part; a pipe is first copied to a temporary file so that it can be
- * read that way.
+ * that of one batch and its margins.  A first pass learns each part's
+ * header, rows and frames; then one reader (a cursor) brings the focal
+ * individual's rows into the window, with the part's own columns that are
+ * passed through, and the other individuals of the sequence (social
+ * features) are read by further readers on the same file, each positioned
+ * at its own part, as are the neighbouring segments (--overlap) by the
+ * focal cursor; a pipe is first copied to a temporary file so that it can
+ * be read that way.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -152,6 +155,7 @@ struct pinfo {
 	int64_t f0, f1;              /* first and last frame */
 	size_t nrows;
 	double fps;                  /* metadata, or 0 */
+	mz_header *hdr;              /* a copy of the part's header */
 };
 
 static char *spool_path;   /* a temporary copy of a pipe, removed at exit */
@@ -335,6 +339,8 @@ scan(const char *path, const char *name, size_t *np)
 		p->seq = meta_dup(h, "sequence");
 		p->indiv = meta_dup(h, "individual");
 		p->fps = mz_meta_num(h, "fps", 0);
+		if ((p->hdr = mz_header_copy(h)) == NULL)
+			die("out of memory");
 		if (fc < 0 || mz_type_isfloat(h->cols[fc].type))
 			die("%s: part %zu: no integer \"frame\" column (not "
 			    "standard tracks)", name, n - 1);
@@ -410,6 +416,7 @@ struct cursor {
 	mz_block b;
 	size_t i;
 	size_t slot;              /* in the reader pool */
+	size_t full;              /* the part read whole, or SIZE_MAX */
 	int valid;                /* a row is loaded in frame/v/id */
 	int64_t frame;
 	double *v, id;
@@ -437,6 +444,7 @@ cursor_part(struct cursor *c, size_t idx)
 	want = xcalloc(h->ncols, 1);
 	c->fc = mz_header_find(h, "frame");
 	c->idc = mz_header_find(h, "id");
+	memset(want, idx == c->full, h->ncols);
 	want[c->fc] = 1;
 	if (c->idc >= 0)
 		want[c->idc] = 1;
@@ -461,13 +469,16 @@ cursor_part(struct cursor *c, size_t idx)
 	c->i = 0;
 }
 
-/* cursor_open: a cursor over chain[ci..nchain) of path, the first row
- * loaded (valid = 0 if there is none). */
+/* cursor_open: a cursor over chain[ci..nchain) of path, before its first
+ * row; every column of part full (SIZE_MAX: none) is read, for the
+ * caller to take from c->b. */
 static void
 cursor_open(struct cursor *c, const char *path, const char *name,
-    const size_t *chain, size_t nchain, size_t ci, char **bpname, size_t K)
+    const size_t *chain, size_t nchain, size_t ci, char **bpname, size_t K,
+    size_t full)
 {
 	memset(c, 0, sizeof(*c));
+	c->full = full;
 	c->name = name;
 	c->chain = chain;
 	c->nchain = nchain;
@@ -481,10 +492,11 @@ cursor_open(struct cursor *c, const char *path, const char *name,
 	cursor_part(c, chain[ci]);
 }
 
-/* cursor_next: load the next row into c (frame, v, id); returns c->valid
- * (0 at the end of the chain). */
-static int
-cursor_next(struct cursor *c)
+/* cursor_avail: the rows of c's current block from row c->i on, the next
+ * block (of the chain's next part at the end of one) loaded when none is
+ * left; 0 at the end of the chain. */
+static size_t
+cursor_avail(struct cursor *c)
 {
 	mz_err e;
 	int rc;
@@ -497,9 +509,19 @@ cursor_next(struct cursor *c)
 			continue;
 		c->b.nrows = 0;
 		if (++c->ci >= c->nchain)
-			return c->valid = 0;
+			return 0;
 		cursor_part(c, c->chain[c->ci]);
 	}
+	return c->b.nrows - c->i;
+}
+
+/* cursor_next: load the next row into c (frame, v, id); returns c->valid
+ * (0 at the end of the chain). */
+static int
+cursor_next(struct cursor *c)
+{
+	if (cursor_avail(c) == 0)
+		return c->valid = 0;
 	c->frame = mz_get_i64(c->b.cols[c->fc], c->types[c->fc], c->i);
 	c->id = c->idc >= 0 ? mz_get_f64(c->b.cols[c->idc], c->types[c->idc],
 	    c->i) : NAN;
@@ -511,6 +533,24 @@ cursor_next(struct cursor *c)
 	}
 	c->i++;
 	return c->valid = 1;
+}
+
+/*
+ * cursor_end_part: with every row of c's current part taken, read the
+ * part's trailer (verifying it); where names the part in messages.
+ */
+static void
+cursor_end_part(struct cursor *c, const char *where)
+{
+	mz_err e;
+	int rc;
+
+	if (c->i < c->b.nrows ||
+	    (rc = mz_reader_next_block(c->r, &c->b, &e)) > 0)
+		die("%s: more rows than on the first read", where);
+	if (rc < 0)
+		die_err(&e);
+	c->b.nrows = c->i = 0;
 }
 
 /* cursor_close: release c (its reader goes back to the pool). */
@@ -778,6 +818,8 @@ tile_cache(struct fft *t, size_t c, size_t nf)
  * of 4h values, then the next pair), one pass over the data instead of
  * two: the same operations on the same values in the same order as one
  * stage at a time, so the same bits, with half the loads and stores.
+ * From h = 8 on, eight butterflies (consecutive j) are done at once in
+ * vector registers: the same operations on each, so again the same bits.
  */
 MULTIVERSION static void
 fft_stages(double *restrict re, double *restrict im, size_t N,
@@ -794,7 +836,41 @@ fft_stages(double *restrict re, double *restrict im, size_t N,
 			double *restrict br = ar + h, *restrict bi = ai + h;
 			double *restrict cr = br + h, *restrict ci = bi + h;
 			double *restrict dr = cr + h, *restrict di = ci + h;
-			for (size_t j = 0; j < h; j++) {
+			size_t j = 0;
+			for (; h % 8 == 0 && j < h; j += 8) {
+				v8d Ar, Ai, Br, Bi, Cr, Ci, Dr, Di, Wr, Wi, Vr,
+				    Vi, Xr, Xi;
+				v8d tr, ti, ur, ui, a1r, a1i, b1r, b1i, c1r,
+				    c1i, d1r, d1i;
+				LD8(Ar, ar + j); LD8(Ai, ai + j);
+				LD8(Br, br + j); LD8(Bi, bi + j);
+				LD8(Cr, cr + j); LD8(Ci, ci + j);
+				LD8(Dr, dr + j); LD8(Di, di + j);
+				LD8(Wr, wr + j); LD8(Wi, wi + j);
+				LD8(Vr, vr + j); LD8(Vi, vi + j);
+				LD8(Xr, vr + j + h); LD8(Xi, vi + j + h);
+				tr = Br * Wr - Bi * Wi;
+				ti = Br * Wi + Bi * Wr;
+				a1r = Ar + tr; a1i = Ai + ti;
+				b1r = Ar - tr; b1i = Ai - ti;
+				ur = Dr * Wr - Di * Wi;
+				ui = Dr * Wi + Di * Wr;
+				c1r = Cr + ur; c1i = Ci + ui;
+				d1r = Cr - ur; d1i = Ci - ui;
+				tr = c1r * Vr - c1i * Vi;
+				ti = c1r * Vi + c1i * Vr;
+				Ar = a1r + tr; Ai = a1i + ti;
+				Cr = a1r - tr; Ci = a1i - ti;
+				ur = d1r * Xr - d1i * Xi;
+				ui = d1r * Xi + d1i * Xr;
+				Br = b1r + ur; Bi = b1i + ui;
+				Dr = b1r - ur; Di = b1i - ui;
+				ST8(ar + j, Ar); ST8(ai + j, Ai);
+				ST8(br + j, Br); ST8(bi + j, Bi);
+				ST8(cr + j, Cr); ST8(ci + j, Ci);
+				ST8(dr + j, Dr); ST8(di + j, Di);
+			}
+			for (; j < h; j++) {
 				/* Stage h: (a, b) and (c, d). */
 				double tr = br[j] * wr[j] - bi[j] * wi[j];
 				double ti = br[j] * wi[j] + bi[j] * wr[j];
@@ -827,7 +903,20 @@ fft_stages(double *restrict re, double *restrict im, size_t N,
 		for (size_t b = 0; b < N; b += 2 * h) {
 			double *restrict pr = re + b, *restrict pi = im + b;
 			double *restrict qr = re + b + h, *restrict qi = im + b + h;
-			for (size_t j = 0; j < h; j++) {
+			size_t j = 0;
+			for (; h % 8 == 0 && j < h; j += 8) {
+				v8d Pr, Pi, Qr, Qi, Wr, Wi, tr, ti;
+				LD8(Pr, pr + j); LD8(Pi, pi + j);
+				LD8(Qr, qr + j); LD8(Qi, qi + j);
+				LD8(Wr, wr + j); LD8(Wi, wi + j);
+				tr = Qr * Wr - Qi * Wi;
+				ti = Qr * Wi + Qi * Wr;
+				Qr = Pr - tr; Qi = Pi - ti;
+				Pr += tr; Pi += ti;
+				ST8(pr + j, Pr); ST8(pi + j, Pi);
+				ST8(qr + j, Qr); ST8(qi + j, Qi);
+			}
+			for (; j < h; j++) {
 				double tr = qr[j] * wr[j] - qi[j] * wi[j];
 				double ti = qr[j] * wi[j] + qi[j] * wr[j];
 				qr[j] = pr[j] - tr;
@@ -842,7 +931,8 @@ fft_stages(double *restrict re, double *restrict im, size_t N,
 /*
  * fft_dif: the butterflies of a decimation-in-frequency FFT of size N on
  * (re, im) in natural order, in place: the transform, in bit-reversed
- * order (which fft_stages takes back to natural order).
+ * order (which fft_stages takes back to natural order).  Eight
+ * butterflies at a time from h = 8 on, as in fft_stages.
  */
 MULTIVERSION static void
 fft_dif(double *restrict re, double *restrict im, size_t N,
@@ -853,7 +943,20 @@ fft_dif(double *restrict re, double *restrict im, size_t N,
 		for (size_t b = 0; b < N; b += 2 * h) {
 			double *restrict pr = re + b, *restrict pi = im + b;
 			double *restrict qr = re + b + h, *restrict qi = im + b + h;
-			for (size_t j = 0; j < h; j++) {
+			size_t j = 0;
+			for (; h % 8 == 0 && j < h; j += 8) {
+				v8d Pr, Pi, Qr, Qi, Wr, Wi, dr, di;
+				LD8(Pr, pr + j); LD8(Pi, pi + j);
+				LD8(Qr, qr + j); LD8(Qi, qi + j);
+				LD8(Wr, wr + j); LD8(Wi, wi + j);
+				dr = Pr - Qr; di = Pi - Qi;
+				Pr = Pr + Qr; Pi = Pi + Qi;
+				Qr = dr * Wr - di * Wi;
+				Qi = dr * Wi + di * Wr;
+				ST8(pr + j, Pr); ST8(pi + j, Pi);
+				ST8(qr + j, Qr); ST8(qi + j, Qi);
+			}
+			for (; j < h; j++) {
 				double ar = pr[j], ai = pi[j];
 				double dr = ar - qr[j], di = ai - qi[j];
 				pr[j] = ar + qr[j];
@@ -930,6 +1033,16 @@ spectrum_mul(double *restrict zr, double *restrict zi,
 	}
 }
 
+/* modulus: o[i] = |zr[i] + i zi[i]| for i in [0, n) (sqrt is correctly
+ * rounded in every variant: the same bits). */
+MULTIVERSION static void
+modulus(const double *restrict zr, const double *restrict zi,
+    double *restrict o, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		o[i] = sqrt(zr[i] * zr[i] + zi[i] * zi[i]);
+}
+
 /* The tiles of one morlet_fft call, and which of them a thread does. */
 struct tiles {
 	struct fft *t;
@@ -981,6 +1094,19 @@ morlet_tile(const struct tiles *ts, int64_t kt)
 		/* (zr, zi) = conj(U H), bit-reversed; its FFT is N times the
 		 * conjugate of the wanted inverse: the same modulus. */
 		fft_stages(zr, zi, N, t->twr, t->twi);
+		if (r0 < r1) {
+			/* No non-finite input in any row's kernel: all at
+			 * once. */
+			size_t i0 = (size_t)(base + (int64_t)L + r0);
+			size_t i1 = (size_t)(base + (int64_t)L + r1) - 1;
+			size_t wa = i0 >= l ? i0 - l : 0;
+			size_t wb = i1 + l + 1 < n ? i1 + l + 1 : n;
+			if (t->bad[wb] == t->bad[wa]) {
+				modulus(zr + r0, zi + r0, o + i0,
+				    (size_t)(r1 - r0));
+				continue;
+			}
+		}
 		for (int64_t r = r0; r < r1; r++) {
 			size_t i = (size_t)(base + (int64_t)L + r);
 			size_t wa = i >= l ? i - l : 0;
@@ -1075,6 +1201,32 @@ morlet_fft(struct fft *t, const struct kernel *k, size_t f0, size_t nf,
 
 /* ---------------------------------------------------------------- plan */
 
+/*
+ * The wavelet kernels and their FFT plan, made for the first part and
+ * kept for the next ones with the same fps (the frequencies are the same
+ * for every part): the spectra of long kernels take a while to compute.
+ * none: no FFT (N = 0), for plans without wavelets.
+ */
+static struct {
+	double fps;
+	size_t nfreq;
+	struct kernel *kern;
+	struct fft fft, none;
+} wcache;
+
+/* wcache_free: release the kernels and plan of wcache, leaving it empty. */
+static void
+wcache_free(void)
+{
+	for (size_t q = 0; wcache.kern != NULL && q < wcache.nfreq; q++) {
+		free(wcache.kern[q].re);
+		free(wcache.kern[q].im);
+	}
+	free(wcache.kern);
+	fft_free(&wcache.fft);
+	memset(&wcache, 0, sizeof(wcache));
+}
+
 /* The plan for one output part. */
 struct plan {
 	size_t K;                 /* bodyparts (x/y) */
@@ -1090,8 +1242,8 @@ struct plan {
 	double fps;
 	size_t nfreq;
 	double *freq;
-	struct kernel *kern;
-	struct fft fft;           /* wavelets by FFT (fft.N > 0) */
+	struct kernel *kern;      /* wcache's (borrowed) */
+	struct fft *fft;          /* wavelets by FFT (fft->N > 0) */
 	size_t margin;            /* rows of context on each side */
 };
 
@@ -1245,17 +1397,28 @@ plan_part(struct plan *pl, const mz_header *h, const struct opts *o,
 			pl->nfreq = o->nfreq;
 	if (pl->nfreq) {
 		pl->freq = xmalloc(pl->nfreq * sizeof(double));
-		pl->kern = xcalloc(pl->nfreq, sizeof(*pl->kern));
-		for (size_t i = 0; i < pl->nfreq; i++) {
+		for (size_t i = 0; i < pl->nfreq; i++)
 			pl->freq[i] = pl->nfreq == 1 ? o->flo : o->flo *
 			    pow(o->fhi / o->flo, (double)i /
 			    (double)(pl->nfreq - 1));
-			kernel_make(&pl->kern[i], pl->freq[i], fps);
+		if (wcache.kern == NULL || wcache.fps != fps) {
+			wcache_free();
+			wcache.fps = fps;
+			wcache.nfreq = pl->nfreq;
+			wcache.kern = xcalloc(pl->nfreq, sizeof(*wcache.kern));
+			for (size_t i = 0; i < pl->nfreq; i++)
+				kernel_make(&wcache.kern[i], pl->freq[i], fps);
+			fft_plan(&wcache.fft, wcache.kern, pl->nfreq);
 		}
-	}
-	fft_plan(&pl->fft, pl->kern, pl->nfreq);
+		/* The tiles kept are the last part's. */
+		for (size_t i = 0; i < wcache.fft.ntc; i++)
+			wcache.fft.tc[i].kt = INT64_MIN;
+		pl->kern = wcache.kern;
+		pl->fft = &wcache.fft;
+	} else
+		pl->fft = &wcache.none;
 	pl->margin = (size_t)o->deriv + (pl->nfreq ? pl->kern[0].L : 0) +
-	    pl->fft.S;
+	    pl->fft->S;
 
 	for (size_t f = 0; f < o->nfeat; f++) {
 		const struct feat *ft = &o->feat[f];
@@ -1463,12 +1626,6 @@ plan_free(struct plan *pl)
 {
 	for (size_t c = 0; c < pl->nc; c++)
 		free(pl->oc[c].name);
-	for (size_t q = 0; q < pl->nfreq; q++) {
-		free(pl->kern[q].re);
-		free(pl->kern[q].im);
-	}
-	free(pl->kern);
-	fft_free(&pl->fft);
 	free(pl->freq);
 	free(pl->oc);
 	free(pl->src);
@@ -1496,7 +1653,16 @@ struct window {
 	double **d;
 	double **col;     /* computed columns */
 	double *tmp, *tmp2;
+	int64_t *fr;      /* the focal rows' frames */
+	/* The focal part's own input columns that are output or select
+	 * rows (others NULL, ptsz 0): npt arrays of cap values of ptsz
+	 * bytes; rows of context parts are left unset. */
+	void **pt;
+	size_t *ptsz, npt;
 };
+
+/* The focal rows a window advances by (more when the margins are wide). */
+#define BATCH_ROWS 4096
 
 /* win_grow: make room for cap rows in every array of w. */
 static void
@@ -1514,7 +1680,68 @@ win_grow(struct window *w, size_t nc, size_t cap)
 		w->col[i] = xrealloc(w->col[i], cap * sizeof(double));
 	w->tmp = xrealloc(w->tmp, cap * sizeof(double));
 	w->tmp2 = xrealloc(w->tmp2, cap * sizeof(double));
+	w->fr = xrealloc(w->fr, cap * sizeof(int64_t));
+	for (size_t j = 0; j < w->npt; j++)
+		if (w->ptsz[j])
+			w->pt[j] = xrealloc(w->pt[j], cap * w->ptsz[j]);
 	w->cap = cap;
+}
+
+/* win_drop: remove the first dr rows (at most all) of w. */
+static void
+win_drop(struct window *w, size_t dr)
+{
+	size_t nv = w->P * (2 * w->K + 1);
+
+	if (dr > w->n)
+		dr = w->n;
+	for (size_t i = 0; i < nv; i++)
+		memmove(w->v[i], w->v[i] + dr, (w->n - dr) * sizeof(double));
+	memmove(w->fr, w->fr + dr, (w->n - dr) * sizeof(int64_t));
+	for (size_t j = 0; j < w->npt; j++)
+		if (w->ptsz[j])
+			memmove(w->pt[j], (char *)w->pt[j] + dr * w->ptsz[j],
+			    (w->n - dr) * w->ptsz[j]);
+	w->n -= dr;
+	w->start += dr;
+}
+
+/*
+ * win_load: k rows of c's current block from row c->i on (k at most what
+ * cursor_avail gave) into window rows [i, i + k) of the focal individual:
+ * coordinates, id and frame, and with own (the rows are the focal part's)
+ * the kept input columns; c moves past them, its last row loaded.
+ */
+static void
+win_load(struct window *w, struct cursor *c, size_t i, size_t k, int own)
+{
+	const mz_block *b = &c->b;
+	size_t r0 = c->i;
+
+	for (size_t q = 0; q < 2 * w->K; q++) {
+		mz_type t = c->types[c->xy[q]];
+		const void *src = b->cols[c->xy[q]];
+		double *d = w->v[q] + i;
+		if (t == MZ_F64)
+			memcpy(d, (const double *)src + r0, k * sizeof(double));
+		else
+			for (size_t r = 0; r < k; r++)
+				d[r] = mz_get_f64(src, t, r0 + r);
+	}
+	for (size_t r = 0; r < k; r++) {
+		w->v[2 * w->K][i + r] = c->idc >= 0 ?
+		    mz_get_f64(b->cols[c->idc], c->types[c->idc], r0 + r) : NAN;
+		w->fr[i + r] = mz_get_i64(b->cols[c->fc], c->types[c->fc],
+		    r0 + r);
+	}
+	for (size_t j = 0; own && j < w->npt; j++)
+		if (w->ptsz[j])
+			memcpy((char *)w->pt[j] + i * w->ptsz[j],
+			    (const char *)b->cols[j] + r0 * w->ptsz[j],
+			    k * w->ptsz[j]);
+	c->i += k;
+	c->frame = w->fr[i + k - 1];
+	c->valid = 1;
 }
 
 /*
@@ -1685,7 +1912,7 @@ compute(struct window *w, struct plan *pl, size_t lo, size_t hi,
 			const double *x = oc->src >= 0 ? w->col[oc->src] :
 			    w->v[-2 - oc->src];
 			size_t m = 0;
-			if (pl->fft.N == 0) {
+			if (pl->fft->N == 0) {
 				morlet(x, n, &pl->kern[oc->f], out, lo, hi);
 				break;
 			}
@@ -1697,7 +1924,7 @@ compute(struct window *w, struct plan *pl, size_t lo, size_t hi,
 			while (c + m < pl->nc && pl->oc[c + m].k == K_WAVELET &&
 			    pl->oc[c + m].src == oc->src)
 				m++;
-			morlet_fft(&pl->fft, pl->kern + oc->f, oc->f, m, c, x,
+			morlet_fft(pl->fft, pl->kern + oc->f, oc->f, m, c, x,
 			    n, frame0, w->col + c, lo, hi);
 			break;
 		}
@@ -1740,14 +1967,12 @@ do_part(const struct input *in, size_t p, size_t r0, size_t r1,
 	struct window w;
 	struct plan pl;
 	char where[700];
-	mz_reader *own;
-	mz_block b;
 	mz_err e;
-	size_t cb = 0, ca = 0, skip = 0, qs, total, loaded = 0, done = 0, oslot;
+	size_t cb = 0, ca = 0, skip = 0, qs, total, loaded = 0, done = 0;
+	size_t batch;
 	int64_t frame_first = 0;   /* the frame of the first row loaded */
-	const mz_header *h;
+	const mz_header *h = pi[p].hdr;
 	double fps;
-	int rc;
 
 	snprintf(where, sizeof(where), "%s: part %zu%s%s%s%s", in->name, p,
 	    pi[p].seq ? " " : "", pi[p].seq ? pi[p].seq : "",
@@ -1783,10 +2008,7 @@ do_part(const struct input *in, size_t p, size_t r0, size_t r1,
 			och[g][nog[g]++] = q;
 		}
 
-	/* The focal part's header and the plan. */
-	oslot = pool_get(in->path, in->name, p);
-	own = pool[oslot].r;
-	h = mz_reader_header(own);
+	/* The plan. */
 	fps = o->fps > 0 ? o->fps : pi[p].fps;
 	if (!(fps > 0) || !isfinite(fps))
 		die("%s: no \"fps\" metadata (give --fps)", where);
@@ -1826,7 +2048,8 @@ do_part(const struct input *in, size_t p, size_t r0, size_t r1,
 			ca = N;
 	}
 	total = cb + pi[p].nrows + ca;
-	cursor_open(&fc, in->path, in->name, chain, nch, qs, pl.bpname, pl.K);
+	cursor_open(&fc, in->path, in->name, chain, nch, qs, pl.bpname, pl.K,
+	    p);
 	for (size_t s = 0; s < skip; s++)
 		if (!cursor_next(&fc))
 			die("%s: context rows vanished", where);
@@ -1841,90 +2064,98 @@ do_part(const struct input *in, size_t p, size_t r0, size_t r1,
 	w.d = xcalloc(w.P * 7, sizeof(double *));
 	w.col = xcalloc(pl.nc ? pl.nc : 1, sizeof(double *));
 
-	/* Row by row of the focal part's own blocks. */
+	/* The part's rows, a batch at a time. */
+	batch = 2 * pl.margin > BATCH_ROWS ? 2 * pl.margin : BATCH_ROWS;
+	w.pt = xcalloc(h->ncols, sizeof(*w.pt));
+	w.ptsz = xcalloc(h->ncols, sizeof(*w.ptsz));
+	w.npt = h->ncols;
 	{
 		const void **cols = xcalloc(pl.out->ncols, sizeof(*cols));
 		void **gat = xcalloc(pl.out->ncols, sizeof(*gat));
-		size_t *sel = NULL, selcap = 0;
+		size_t *sel = xmalloc(batch * sizeof(size_t)), n = pi[p].nrows;
 		int tc = mz_header_find(h, "time"), fcol = mz_header_find(h,
 		    "frame");
 		if (o->trange && tc < 0)
 			die("%s: --time needs a \"time\" column", where);
-		while ((rc = mz_reader_next_block(own, &b, &e)) > 0) {
-			size_t g0 = cb + done, g1 = g0 + b.nrows;
+		/* The input columns kept for output and row selection. */
+		for (size_t j = 0; j < pl.out->ncols; j++)
+			if (pl.src[j] >= 0)
+				w.ptsz[pl.src[j]] = 1;
+		w.ptsz[fcol] = 1;
+		if (tc >= 0)
+			w.ptsz[tc] = 1;
+		for (size_t j = 0; j < h->ncols; j++)
+			if (w.ptsz[j])
+				w.ptsz[j] = mz_type_size(h->cols[j].type);
+		while (done < n) {
+			size_t g0 = cb + done;
+			size_t g1 = g0 + (n - done < batch ? n - done : batch);
 			size_t ws = g0 > pl.margin ? g0 - pl.margin : 0;
 			size_t we = g1 + pl.margin < total ? g1 + pl.margin :
-			    total, ns = 0;
+			    total, ns = 0, nb = g1 - g0, r0 = g0 - ws;
 			/* Drop rows before ws, load rows up to we. */
-			if (ws > w.start) {
-				size_t dr = ws - w.start;
-				if (dr > w.n)
-					dr = w.n;
-				for (size_t i = 0; i < w.P * (2 * w.K + 1); i++)
-					memmove(w.v[i], w.v[i] + dr,
-					    (w.n - dr) * sizeof(double));
-				w.n -= dr;
-				w.start += dr;
-			}
+			if (ws > w.start)
+				win_drop(&w, ws - w.start);
 			win_grow(&w, pl.nc, we - w.start);
 			while (loaded < we) {
-				size_t i = w.n;
-				if (!cursor_next(&fc))
+				size_t i = w.n, k = cursor_avail(&fc);
+				if (k == 0)
 					die("%s: rows vanished on a second read",
 					    where);
+				if (k > we - loaded)
+					k = we - loaded;
+				win_load(&w, &fc, i, k, fc.chain[fc.ci] == p);
 				if (loaded == 0)
-					frame_first = fc.frame;
-				for (size_t k = 0; k < 2 * w.K; k++)
-					w.v[k][i] = fc.v[k];
-				w.v[2 * w.K][i] = fc.id;
+					frame_first = w.fr[0];
 				for (size_t g = 0; g < nother; g++) {
 					struct cursor *c = &oc[g];
 					double **v = w.v + (g + 1) * (2 * w.K + 1);
-					if (c->valid == -1) {
-						size_t q = 0;
-						while (q + 1 < nog[g] &&
-						    pi[och[g][q]].f1 < fc.frame)
-							q++;
-						cursor_open(c, in->path, in->name,
-						    och[g], nog[g], q, pl.bpname,
-						    pl.K);
-						cursor_next(c);
+					for (size_t r = i; r < i + k; r++) {
+						int64_t f = w.fr[r];
+						if (c->valid == -1) {
+							size_t q = 0;
+							while (q + 1 < nog[g] &&
+							    pi[och[g][q]].f1 < f)
+								q++;
+							cursor_open(c, in->path,
+							    in->name, och[g],
+							    nog[g], q, pl.bpname,
+							    pl.K, SIZE_MAX);
+							cursor_next(c);
+						}
+						while (c->valid && c->frame < f)
+							cursor_next(c);
+						for (size_t q = 0; q < 2 * w.K; q++)
+							v[q][r] = c->valid &&
+							    c->frame == f ?
+							    c->v[q] : NAN;
+						v[2 * w.K][r] = c->valid &&
+						    c->frame == f ? c->id : NAN;
 					}
-					while (c->valid && c->frame < fc.frame)
-						cursor_next(c);
-					for (size_t k = 0; k < 2 * w.K; k++)
-						v[k][i] = c->valid && c->frame ==
-						    fc.frame ? c->v[k] : NAN;
-					v[2 * w.K][i] = c->valid && c->frame ==
-					    fc.frame ? c->id : NAN;
 				}
-				w.n++;
-				loaded++;
+				w.n += k;
+				loaded += k;
 			}
 			derive(&w, &pl, o->heading);
-			compute(&w, &pl, g0 - w.start, g1 - w.start,
+			compute(&w, &pl, r0, r0 + nb,
 			    frame_first + (int64_t)w.start);
 			/* The rows to output. */
-			if (b.nrows > selcap) {
-				selcap = b.nrows;
-				sel = xrealloc(sel, selcap * sizeof(size_t));
-			}
-			for (size_t i = 0; i < b.nrows; i++)
-				if (in_range(o, mz_get_i64(b.cols[fcol],
-				    h->cols[fcol].type, i), tc >= 0 ?
-				    mz_get_f64(b.cols[tc], h->cols[tc].type, i) :
-				    NAN))
+			for (size_t i = 0; i < nb; i++)
+				if (in_range(o, mz_get_i64(w.pt[fcol],
+				    h->cols[fcol].type, r0 + i), tc >= 0 ?
+				    mz_get_f64(w.pt[tc], h->cols[tc].type,
+				    r0 + i) : NAN))
 					sel[ns++] = i;
 			for (size_t j = 0; j < pl.out->ncols; j++) {
 				size_t sz = mz_type_size(pl.out->cols[j].type);
 				const char *srcp = pl.src[j] >= 0 ?
-				    b.cols[pl.src[j]] : (const char *)
-				    (w.col[pl.cidx[j]] + (g0 - w.start));
-				if (ns == b.nrows) {
+				    (const char *)w.pt[pl.src[j]] + r0 * sz :
+				    (const char *)(w.col[pl.cidx[j]] + r0);
+				if (ns == nb) {
 					cols[j] = srcp;
 					continue;
 				}
-				gat[j] = xrealloc(gat[j], b.nrows * sz + 1);
+				gat[j] = xrealloc(gat[j], nb * sz + 1);
 				for (size_t i = 0; i < ns; i++)
 					memcpy((char *)gat[j] + i * sz,
 					    srcp + sel[i] * sz, sz);
@@ -1933,9 +2164,13 @@ do_part(const struct input *in, size_t p, size_t r0, size_t r1,
 			if (ns > 0 && mz_writer_append(wr, ns,
 			    (const void *const *)cols, &e) < 0)
 				die_err(&e);
-			done += b.nrows;
+			done += nb;
 		}
-		if (rc < 0 || mz_writer_end_part(wr, &e) < 0)
+		/* The part's trailer, unless the cursor went on past it
+		 * (for context rows after it). */
+		if (fc.ci < fc.nchain && fc.chain[fc.ci] == p)
+			cursor_end_part(&fc, where);
+		if (mz_writer_end_part(wr, &e) < 0)
 			die_err(&e);
 		for (size_t j = 0; j < pl.out->ncols; j++)
 			free(gat[j]);
@@ -1946,6 +2181,11 @@ do_part(const struct input *in, size_t p, size_t r0, size_t r1,
 
 	for (size_t i = 0; i < w.P * (2 * w.K + 1); i++)
 		free(w.v[i]);
+	for (size_t j = 0; j < w.npt; j++)
+		free(w.pt[j]);
+	free(w.pt);
+	free(w.ptsz);
+	free(w.fr);
 	for (size_t i = 0; i < w.P * 7; i++)
 		free(w.d[i]);
 	for (size_t i = 0; i < pl.nc; i++)
@@ -1968,7 +2208,6 @@ do_part(const struct input *in, size_t p, size_t r0, size_t r1,
 		free(pl.oname[g]);
 	free(pl.oname);
 	plan_free(&pl);
-	pool[oslot].busy = 0;
 	free(chain);
 }
 
@@ -2214,6 +2453,7 @@ main(int argc, char **argv)
 			free(in.pi[p].group);
 			free(in.pi[p].seq);
 			free(in.pi[p].indiv);
+			mz_header_free(in.pi[p].hdr);
 		}
 		free(in.pi);
 	}
@@ -2221,6 +2461,7 @@ main(int argc, char **argv)
 		comma_list_free(o.feat[f].arg);
 	free(o.feat);
 	cJSON_Delete(hopts);
+	wcache_free();
 	out_close(w);
 	return 0;
 }

@@ -130,6 +130,43 @@ t_like "... in px/s and px/s^2" \
     "$(mz-info -j a.mzs | tr -d '\n')"
 t_ok "-k keeps the input columns" sh -c 'mz-features -k -F speed tracks.mzs > k.mzs'
 t_like "... all 12 of them, then speed" '^columns: +13$' "$(mz-info k.mzs)"
+# f32 coordinates (converted on reading) against the same values in f64:
+# the same features to within f32's rounding: mzgen's coordinates are
+# below 512, off by at most 2^-16 (1.5e-5) in f32, so a speed (a central
+# difference times 30/s) by at most 4.6e-4 per axis and a distance by
+# 4.4e-5; the test allows 7e-4.
+mz-cat --csv --part-columns tracks.mzs > t.csv
+T32=bp0.x:f32,bp0.y:f32,bp1.x:f32,bp1.y:f32,bp2.x:f32,bp2.y:f32
+t_ok "f32 and f64 coordinates" sh -c "mz-cat --split group,sequence,individual \
+    -m fps=30 -m 'bodyparts=[\"bp0\",\"bp1\",\"bp2\"]' -t $T32 t.csv > t32.mzs &&
+    mz-cat --split group,sequence,individual -m fps=30 \
+    -m 'bodyparts=[\"bp0\",\"bp1\",\"bp2\"]' t.csv > t64.mzs &&
+    mz-features -k -F speed:bp0,centroid -F dist t32.mzs > s32.mzs &&
+    mz-features -k -F speed:bp0,centroid -F dist t64.mzs > s64.mzs"
+t_like "... f32 input columns kept as f32" '"bp1\.y", ?"type": ?"f32"' \
+    "$(mz-info -j s32.mzs | tr -d '\n')"
+t_is "... the same features to 7e-4" "1200 rows, 0 differ" \
+    "$(paste -d, "$(mz-cat --csv s32.mzs > s32.csv; echo s32.csv)" \
+    "$(mz-cat --csv s64.mzs > s64.csv; echo s64.csv)" | awk -F, '
+    NR == 1 { n = NF / 2; next }
+    { r++; for (i = 13; i <= n; i++) { a = $i; b = $(i + n)
+      d = a - b; if (d < 0) d = -d; if (d > 7e-4) bad++ } }
+    END { printf "%d rows, %d differ\n", r, bad }')"
+# Wavelet kernels are made for the first part and kept while the fps
+# stays the same: parts at 30 and 60 fps in one stream give what each
+# file gives alone.
+t_ok "wavelets of parts at two fps" sh -c "mz-cat --split \
+    group,sequence,individual -m fps=60 \
+    -m 'bodyparts=[\"bp0\",\"bp1\",\"bp2\"]' t.csv > t60.mzs &&
+    mz-cat tracks.mzs t60.mzs > t3060.mzs &&
+    mz-features -F wavelet:bp0.x --freqs 1:5:4 t3060.mzs |
+    mz-cat --csv > w3060.csv &&
+    mz-features -F wavelet:bp0.x --freqs 1:5:4 tracks.mzs |
+    mz-cat --csv > w30.csv &&
+    mz-features -F wavelet:bp0.x --freqs 1:5:4 t60.mzs |
+    mz-cat --csv --no-header > w60.csv"
+t_is "... the same bytes as each file alone" "same" \
+    "$(cat w30.csv w60.csv | cmp - w3060.csv >/dev/null && echo same)"
 t_ok "social features" sh -c 'mz-features -a bp0 -p bp2 -F idist -F nn \
     -F relori -F facing -F approach tracks.mzs > s.mzs'
 t_like "... named after the other individual" \
