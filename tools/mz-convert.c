@@ -5,9 +5,11 @@
  *
  * Each input is read whole by its format's reader (tools/mz-convert/) into
  * a conv_set; this file detects formats, settles fps, and writes one part
- * per (sequence, individual).  TRex files of one sequence (one file per
- * individual) that follow each other on the command line are merged into
- * one sequence before writing.
+ * per (sequence, individual).  A reader that can stream a set of one
+ * sequence and one individual (DeepLabCut HDF5 tables) sends its rows to
+ * a sink here instead, which writes them as they come.  TRex files of one
+ * sequence (one file per individual) that follow each other on the
+ * command line are merged into one sequence before writing.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -514,17 +516,92 @@ clean_missing(const conv_set *s, conv_ind *d, size_t f, int zero_missing)
 	}
 }
 
+/*
+ * append_rows: append rows [f0, f0 + n) of individual k of q (n at most
+ * CHUNK_ROWS; the arrays' row f0 at index f0 - base) to w's current part,
+ * gathered into cols (CHUNK_ROWS values per column); the missing-point
+ * rule is applied on the way.
+ */
+static void
+append_rows(mz_writer *w, const conv_set *s, conv_seq *q, size_t k,
+    size_t base, size_t f0, size_t n, void **cols, double fps,
+    int zero_missing)
+{
+	conv_ind *d = &q->ind[k];
+	size_t c = 3;
+	mz_err e;
+
+	for (size_t r = 0; r < n; r++) {
+		size_t f = f0 - base + r;
+
+		clean_missing(s, d, f, zero_missing);
+		((int64_t *)cols[0])[r] = q->frame[f];
+		((double *)cols[1])[r] = q->time ? q->time[f] : fps > 0 ?
+		    (double)q->frame[f] / fps : NAN;
+		((int32_t *)cols[2])[r] = (int32_t)k;
+	}
+	for (size_t j = 0; j < s->nbp; j++) {
+		double *src[4] = { d->x, d->y, d->z, d->p };
+
+		for (int a = 0; a < 4; a++) {
+			double *dst;
+
+			if (a == 2 && s->dims != 3)
+				continue;
+			dst = cols[c++];
+			for (size_t r = 0; r < n; r++)
+				dst[r] = src[a][(f0 - base + r) * s->nbp + j];
+		}
+	}
+	if (d->angle != NULL)
+		memcpy(cols[c], d->angle + (f0 - base), n * sizeof(double));
+	if (mz_writer_append(w, n, (const void *const *)cols, &e) < 0)
+		die_err(&e);
+}
+
+/* set_fps: the fps of s's parts (--fps or --video, else the file's, else
+ * 0) and where it comes from. */
+static double
+set_fps(const conv_set *s, const struct opts *o, const char **source)
+{
+	*source = o->fps > 0 ? o->fps_source : s->fps > 0 ? "file" :
+	    "unknown";
+	return o->fps > 0 ? o->fps : s->fps;
+}
+
+/* gather_cols: the column buffers of append_rows for s (free with
+ * free_cols). */
+static void **
+gather_cols(const conv_set *s, size_t *ncols)
+{
+	void **cols;
+
+	*ncols = 3 + s->nbp * (size_t)(s->dims + 1) + 1;
+	cols = xcalloc(*ncols, sizeof *cols);
+	for (size_t c = 0; c < *ncols; c++)
+		cols[c] = xmalloc(CHUNK_ROWS * 8);
+	return cols;
+}
+
+/* free_cols: release what gather_cols made. */
+static void
+free_cols(void **cols, size_t ncols)
+{
+	for (size_t c = 0; c < ncols; c++)
+		free(cols[c]);
+	free(cols);
+}
+
 /* write_set: write every (sequence, individual) of s as a part of w. */
 static void
 write_set(mz_writer *w, conv_set *s, const struct format *fmt,
     const struct opts *o)
 {
-	double fps = o->fps > 0 ? o->fps : s->fps;
-	const char *fps_source = o->fps > 0 ? o->fps_source :
-	    s->fps > 0 ? "file" : "unknown";
-	size_t ncols = 3 + s->nbp * (size_t)(s->dims + 1) + 1;
-	void **cols = xcalloc(ncols, sizeof *cols);
+	const char *fps_source;
+	double fps = set_fps(s, o, &fps_source);
 	uint64_t total = 0, done = 0;
+	size_t ncols;
+	void **cols;
 	progress *pb;
 	mz_err e;
 
@@ -533,14 +610,12 @@ write_set(mz_writer *w, conv_set *s, const struct format *fmt,
 		    s->nseq);
 	for (size_t i = 0; i < s->nseq; i++)
 		total += (uint64_t)s->seq[i].nframes * s->seq[i].nind;
-	for (size_t c = 0; c < ncols; c++)
-		cols[c] = xmalloc(CHUNK_ROWS * 8);
+	cols = gather_cols(s, &ncols);
 	pb = progress_start("mz-convert", total);
 	for (size_t i = 0; i < s->nseq; i++) {
 		conv_seq *q = &s->seq[i];
 
 		for (size_t k = 0; k < q->nind; k++) {
-			conv_ind *d = &q->ind[k];
 			mz_header *h = part_header(s, q, k, fmt, o, fps,
 			    fps_source);
 
@@ -550,39 +625,10 @@ write_set(mz_writer *w, conv_set *s, const struct format *fmt,
 			for (size_t f0 = 0; f0 < q->nframes;
 			    f0 += CHUNK_ROWS) {
 				size_t n = q->nframes - f0 < CHUNK_ROWS ?
-				    q->nframes - f0 : CHUNK_ROWS, c = 3;
+				    q->nframes - f0 : CHUNK_ROWS;
 
-				for (size_t r = 0; r < n; r++) {
-					size_t f = f0 + r;
-
-					clean_missing(s, d, f,
-					    o->co.zero_missing);
-					((int64_t *)cols[0])[r] = q->frame[f];
-					((double *)cols[1])[r] = q->time ?
-					    q->time[f] : fps > 0 ?
-					    (double)q->frame[f] / fps : NAN;
-					((int32_t *)cols[2])[r] = (int32_t)k;
-				}
-				for (size_t j = 0; j < s->nbp; j++) {
-					double *src[4] = { d->x, d->y, d->z,
-						d->p };
-					for (int a = 0; a < 4; a++) {
-						double *dst;
-
-						if (a == 2 && s->dims != 3)
-							continue;
-						dst = cols[c++];
-						for (size_t r = 0; r < n; r++)
-							dst[r] = src[a][(f0 +
-							    r) * s->nbp + j];
-					}
-				}
-				if (d->angle != NULL)
-					memcpy(cols[c], d->angle + f0,
-					    n * sizeof(double));
-				if (mz_writer_append(w, n,
-				    (const void *const *)cols, &e) < 0)
-					die_err(&e);
+				append_rows(w, s, q, k, 0, f0, n, cols, fps,
+				    o->co.zero_missing);
 				done += n;
 				progress_update(pb, done);
 			}
@@ -591,9 +637,7 @@ write_set(mz_writer *w, conv_set *s, const struct format *fmt,
 		}
 	}
 	progress_end(pb);
-	for (size_t c = 0; c < ncols; c++)
-		free(cols[c]);
-	free(cols);
+	free_cols(cols, ncols);
 }
 
 /* The checksum of an input, computed beside its reader. */
@@ -602,6 +646,8 @@ struct hashjob {
 	char hash[17];
 	int rc;
 	mz_err err;
+	pthread_t t;
+	int running;   /* t is computing it */
 };
 
 /* hash_body: thread body computing job->hash. */
@@ -614,41 +660,22 @@ hash_body(void *arg)
 	return NULL;
 }
 
-/* read_input: read path (as given: display) with its format into a set,
- * each individual carrying source_file and source_xxh64 (from the reader
- * when it hashed the bytes it read, else hashed in a second thread while
- * the reader runs); dies on error. */
-static conv_set *
-read_input(const char *path, const char *display, const struct format *fmt,
-    const struct opts *o)
+/* hash_wait: wait for j's thread, if it runs. */
+static void
+hash_wait(struct hashjob *j)
 {
-	struct hashjob job;
-	conv_set *s = NULL;
-	const char *hash = job.hash;
-	pthread_t t;
-	int threaded, rc;
-	mz_err e;
+	if (j->running)
+		pthread_join(j->t, NULL);
+	j->running = 0;
+}
 
-	memset(&e, 0, sizeof e);
-	memset(&job, 0, sizeof job);
-	job.path = path;
-	threaded = !fmt->self_hash &&
-	    pthread_create(&t, NULL, hash_body, &job) == 0;
-	rc = fmt->read(path, &o->co, &s, &e);
-	if (threaded)
-		pthread_join(t, NULL);
-	else if (rc == 0 && s->xxh64[0] != '\0')
-		memcpy(job.hash, s->xxh64, sizeof job.hash);
-	else if (rc == 0)
-		hash_body(&job);
-	if (rc < 0) {
-		/* Messages name the spooled copy of stdin as "<stdin>". */
-		if (path != display && strncmp(e.msg, path, strlen(path)) == 0)
-			die("%s%s", display, e.msg + strlen(path));
-		die_err(&e);
-	}
-	if (job.rc < 0)
-		die_err(&job.err);
+/* label_source: every individual of s gets source_file display and
+ * source_xxh64 hash; video_frame_rate (when not NULL) goes to the set's
+ * metadata unless the reader set it. */
+static void
+label_source(conv_set *s, const char *display, const char *hash,
+    const char *video_rate)
+{
 	for (size_t i = 0; i < s->nseq; i++)
 		for (size_t k = 0; k < s->seq[i].nind; k++) {
 			conv_ind *d = &s->seq[i].ind[k];
@@ -662,6 +689,152 @@ read_input(const char *path, const char *display, const struct format *fmt,
 			    cJSON_CreateString(display));
 			xadd(d->meta, "source_xxh64", cJSON_CreateString(hash));
 		}
+	if (video_rate != NULL) {
+		if (s->meta == NULL && (s->meta = cJSON_CreateObject()) == NULL)
+			die("out of memory");
+		if (!cJSON_HasObjectItem(s->meta, "video_frame_rate"))
+			xadd(s->meta, "video_frame_rate",
+			    cJSON_CreateString(video_rate));
+	}
+}
+
+/*
+ * The sink a reader streams a set of one sequence and one individual to:
+ * its part written as the rows come, with the header write_set would
+ * give it (the input's checksum is waited for first).
+ */
+struct sink {
+	conv_sink k;               /* first: the callbacks */
+	mz_writer *w;
+	const struct format *fmt;
+	const struct opts *o;
+	const char *display, *video_rate;
+	struct hashjob *job;
+	double fps;
+	void **cols;
+	size_t ncols;
+	uint64_t done;
+	progress *pb;
+	int used;                  /* begin was called */
+};
+
+/* sink_begin: conv_sink.begin: the part's header. */
+static int
+sink_begin(conv_sink *k, conv_set *s, size_t rows, mz_err *err)
+{
+	struct sink *sk = (struct sink *)k;
+	const char *fps_source;
+	mz_header *h;
+
+	hash_wait(sk->job);
+	if (sk->job->rc < 0) {
+		*err = sk->job->err;
+		return -1;
+	}
+	sk->used = 1;
+	label_source(s, sk->display, sk->job->hash, sk->video_rate);
+	sk->fps = set_fps(s, sk->o, &fps_source);
+	h = part_header(s, &s->seq[0], 0, sk->fmt, sk->o, sk->fps,
+	    fps_source);
+	if (mz_writer_begin_part(sk->w, h, err) < 0) {
+		mz_header_free(h);
+		return -1;
+	}
+	mz_header_free(h);
+	sk->cols = gather_cols(s, &sk->ncols);
+	sk->pb = progress_start("mz-convert", rows);
+	return 0;
+}
+
+/* sink_rows: conv_sink.rows: the batch appended. */
+static int
+sink_rows(conv_sink *k, conv_set *s, size_t n, mz_err *err)
+{
+	struct sink *sk = (struct sink *)k;
+
+	(void)err;
+	for (size_t f0 = 0; f0 < n; f0 += CHUNK_ROWS)
+		append_rows(sk->w, s, &s->seq[0], 0, 0, f0, n - f0 <
+		    CHUNK_ROWS ? n - f0 : CHUNK_ROWS, sk->cols, sk->fps,
+		    sk->o->co.zero_missing);
+	sk->done += n;
+	progress_update(sk->pb, sk->done);
+	return 0;
+}
+
+/* sink_end: conv_sink.end: the part's trailer. */
+static int
+sink_end(conv_sink *k, conv_set *s, mz_err *err)
+{
+	struct sink *sk = (struct sink *)k;
+
+	(void)s;
+	progress_end(sk->pb);
+	free_cols(sk->cols, sk->ncols);
+	sk->cols = NULL;
+	return mz_writer_end_part(sk->w, err);
+}
+
+/*
+ * read_input: read path (as given: display) with its format into a set,
+ * each individual carrying source_file and source_xxh64 (from the reader
+ * when it hashed the bytes it read, else hashed in a second thread while
+ * the reader runs), and video_rate (when not NULL) in its metadata; dies
+ * on error.  With w not NULL, a reader that can streams a set of one
+ * sequence and one individual straight to w (--sequence, fps and the
+ * metadata as write_set would give them): NULL is then returned.
+ */
+static conv_set *
+read_input(const char *path, const char *display, const struct format *fmt,
+    const struct opts *o, const char *video_rate, mz_writer *w)
+{
+	struct hashjob job;
+	struct sink sk;
+	conv_opts co = o->co;
+	conv_set *s = NULL;
+	int rc;
+	mz_err e;
+
+	memset(&e, 0, sizeof e);
+	memset(&job, 0, sizeof job);
+	memset(&sk, 0, sizeof sk);
+	job.path = path;
+	job.running = !fmt->self_hash &&
+	    pthread_create(&job.t, NULL, hash_body, &job) == 0;
+	if (w != NULL && !fmt->self_hash) {
+		sk.k.begin = sink_begin;
+		sk.k.rows = sink_rows;
+		sk.k.end = sink_end;
+		sk.w = w;
+		sk.fmt = fmt;
+		sk.o = o;
+		sk.display = display;
+		sk.video_rate = video_rate;
+		if (!job.running)
+			hash_body(&job);
+		sk.job = &job;
+		co.sink = &sk.k;
+	}
+	rc = fmt->read(path, &co, &s, &e);
+	hash_wait(&job);
+	if (rc == 0 && s == NULL)
+		return NULL;   /* streamed */
+	if (rc == 0 && job.hash[0] == '\0' && job.rc == 0) {
+		/* Not hashed yet: the reader's hash, or one now. */
+		if (s->xxh64[0] != '\0')
+			memcpy(job.hash, s->xxh64, sizeof job.hash);
+		else
+			hash_body(&job);
+	}
+	if (rc < 0) {
+		/* Messages name the spooled copy of stdin as "<stdin>". */
+		if (path != display && strncmp(e.msg, path, strlen(path)) == 0)
+			die("%s%s", display, e.msg + strlen(path));
+		die_err(&e);
+	}
+	if (job.rc < 0)
+		die_err(&job.err);
+	label_source(s, display, job.hash, video_rate);
 	return s;
 }
 
@@ -875,15 +1048,18 @@ main(int argc, char **argv)
 			display = "<stdin>";
 		}
 		fmt = o.from ? o.from : detect(path, display);
-		s = read_input(path, display, fmt, &o);
-		if (video_rate != NULL) {
-			if (s->meta == NULL &&
-			    (s->meta = cJSON_CreateObject()) == NULL)
-				die("out of memory");
-			if (!cJSON_HasObjectItem(s->meta, "video_frame_rate"))
-				xadd(s->meta, "video_frame_rate",
-				    cJSON_CreateString(video_rate));
+		/* Only TRex sets wait (to merge with the next file's):
+		 * write what waits before anything else is read, which may
+		 * stream its part to w as it reads. */
+		if (pending != NULL && strcmp(fmt->name, "trex") != 0) {
+			write_set(w, pending, pend_fmt, &o);
+			conv_set_free(pending);
+			pending = NULL;
 		}
+		s = read_input(path, display, fmt, &o, video_rate,
+		    strcmp(fmt->name, "trex") != 0 ? w : NULL);
+		if (s == NULL)
+			continue;   /* streamed */
 		/* TRex: consecutive files of the same sequence merge. */
 		if (pending != NULL && pend_fmt == fmt &&
 		    strcmp(fmt->name, "trex") == 0 &&

@@ -131,6 +131,86 @@ else
 	t_skip "PyTables-written table" "no python3 with pandas and PyTables"
 fi
 
+# ------------------------- one individual: streamed, a strip at a time
+# A single-animal table is written as it is read (memory of one strip,
+# about 13000 rows here): the values, and errors found after the first
+# strip went out (frames out of order, an index with a fraction, a
+# compressed chunk that does not decode) leave no output behind.
+if [ -n "$PY" ] && "$PY" -c 'import pandas, tables' 2>/dev/null; then
+	"$PY" - <<'EOF'
+import numpy as np, pandas as pd
+rng = np.random.default_rng(8)
+n = 20000
+cols = pd.MultiIndex.from_product([["DLC_x"], ["nose", "ear", "tail"],
+    ["x", "y", "likelihood"]], names=["scorer", "bodyparts", "coords"])
+v = rng.uniform(-50, 900, (n, len(cols)))
+v[rng.uniform(size=v.shape) < 0.02] = np.nan
+df = pd.DataFrame(v, columns=cols, index=np.arange(5, 5 + n))
+kw = dict(key="df_with_missing", format="table", mode="w")
+# float64 only: one values block, read as stored
+df.to_hdf("one64.h5", **kw)
+df.to_pickle("one64.pkl")
+# float32 likelihoods: a second block, read through a conversion
+for c in cols:
+    if c[2] == "likelihood":
+        df[c] = df[c].astype(np.float32)
+df.to_hdf("one.h5", **kw)
+df.to_pickle("one.pkl")
+df.to_hdf("onez.h5", complevel=1, complib="zlib", **kw)
+d = df.copy(); i = d.index.to_numpy().copy(); i[15000] = i[14999]; d.index = i
+d.to_hdf("order.h5", **kw)
+d = df.copy(); i = d.index.to_numpy().astype(float); i[17000] += 0.5
+d.index = i
+d.to_hdf("frac.h5", **kw)
+EOF
+	t_ok "one individual, 20000 rows: converts" mz-convert -o one.mzs one.h5
+	t_ok "... compressed (zlib) too" mz-convert -o onez.mzs onez.h5
+	t_ok "... float64 only" mz-convert -o one64.mzs one64.h5
+	t_is "... values equal pandas' (exactly), all three" "ok ok ok" \
+	    "$(PYTHONPATH=$TOP/share/python "$PY" - <<'EOF'
+import numpy as np, pandas as pd, mzs
+out = []
+for f, pk in (("one", "one"), ("onez", "one"), ("one64", "one64")):
+    df = pd.read_pickle(pk + ".pkl")
+    parts = list(mzs.read(f + ".mzs"))
+    ok = len(parts) == 1
+    c = parts[0].columns
+    ok &= bool(np.array_equal(c["frame"], df.index.to_numpy()))
+    for bp in ("nose", "ear", "tail"):
+        x = df[("DLC_x", bp, "x")].to_numpy()
+        y = df[("DLC_x", bp, "y")].to_numpy()
+        l = df[("DLC_x", bp, "likelihood")].to_numpy().astype(np.float64)
+        miss = np.isnan(x) | np.isnan(y)
+        x = np.where(miss, np.nan, x); y = np.where(miss, np.nan, y)
+        l = np.where(miss | np.isnan(l), 0, l)
+        ok &= bool(np.array_equal(c[bp + ".x"], x, equal_nan=True) and
+            np.array_equal(c[bp + ".y"], y, equal_nan=True) and
+            np.array_equal(c[bp + ".p"], l))
+    out.append("ok" if ok else "differ")
+print(" ".join(out))
+EOF
+)"
+	t_fails "streamed: frames out of order after the first strip" 1 \
+	    'order\.h5: /df_with_missing: row 15000: frame 15004 after 15004: frames must increase' \
+	    mz-convert -o order.mzs order.h5
+	t_ok "... no output left behind" test ! -e order.mzs
+	t_fails "streamed: an index with a fraction" 1 \
+	    'frac\.h5: /df_with_missing/table: row 17000: index 17005\.5 is not a frame number' \
+	    mz-convert -o frac.mzs frac.h5
+	t_ok "... no output left behind" test ! -e frac.mzs
+	cp onez.h5 zbad.h5
+	chmod u+w zbad.h5
+	sz=$(wc -c < zbad.h5)
+	printf 'Z%.0s' $(seq 1 2000) |
+	    dd of=zbad.h5 bs=1 seek=$((sz * 3 / 4)) conv=notrunc 2>/dev/null
+	t_fails "streamed: a chunk that does not decode, after the first strip" 1 \
+	    'zbad\.h5: /df_with_missing/table: read failed \(rows [1-9][0-9]*\.\.19999\)' \
+	    mz-convert -o zbad.mzs zbad.h5
+	t_ok "... no output left behind" test ! -e zbad.mzs
+else
+	t_skip "streamed single-animal table" "no python3 with pandas and PyTables"
+fi
+
 [ -n "$DATA" ] || {
 	t_skip "real files" "no ../shared/data"
 	t_done

@@ -66,7 +66,7 @@ dump_pickle(const char *path)
 int
 main(int argc, char **argv)
 {
-	conv_opts o = { NULL, 0, 0, NULL };
+	conv_opts o = { NULL, 0, 0, NULL, NULL };
 	conv_read_fn rd = NULL;
 	conv_set *s;
 	mz_err err = { 0, "" };

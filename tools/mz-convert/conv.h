@@ -66,6 +66,25 @@ typedef struct conv_set {
 	                      the bytes in memory anyway), else "" */
 } conv_set;
 
+/*
+ * A sink takes a set a reader streams instead of holding it whole: one
+ * sequence with one individual, its rows a batch at a time.  begin(k, s,
+ * rows) comes first, with s complete but for its values and rows its
+ * number of rows; then rows(k, s, n) for each batch, the batch's n rows
+ * (at most the sequence's nframes, the batch capacity) in q->frame[0..n)
+ * (q->time when not NULL) and the individual's arrays [0, n * nbp);
+ * end(k, s) after the last.  Each returns 0, or -1 with err set, on which
+ * the reader stops and returns -1.  A reader may not stream (the set has
+ * several sequences or individuals, or the format does not): it then
+ * returns the set as usual.
+ */
+typedef struct conv_sink conv_sink;
+struct conv_sink {
+	int (*begin)(conv_sink *k, conv_set *s, size_t rows, mz_err *err);
+	int (*rows)(conv_sink *k, conv_set *s, size_t n, mz_err *err);
+	int (*end)(conv_sink *k, conv_set *s, mz_err *err);
+};
+
 /* Options that readers honour. */
 typedef struct conv_opts {
 	const char *key;   /* HDF5 key / dataset to read, NULL: the reader's
@@ -76,6 +95,8 @@ typedef struct conv_opts {
 	                      individual "B" and bodypart "nose" at the
 	                      first occurrence of this separator; NULL:
 	                      no splitting */
+	conv_sink *sink;   /* (added) where a reader may stream its set
+	                      (DeepLabCut HDF5 tables), or NULL: never */
 } conv_opts;
 
 /* conv_set_new: an empty set for format (dims 2, units "px"); NULL when
@@ -108,7 +129,8 @@ char *conv_strdup(const char *str);
 
 /*
  * Readers: each parses path into *out (a new set) or returns -1 with err
- * set and *out untouched.  Names are the --from values.
+ * set and *out untouched; a reader that streamed the set to o->sink sets
+ * *out to NULL.  Names are the --from values.
  */
 typedef int (*conv_read_fn)(const char *path, const conv_opts *o,
 	conv_set **out, mz_err *err);

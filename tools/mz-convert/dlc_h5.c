@@ -53,6 +53,8 @@ struct frame {
 	double **blocks;     /* value blocks the columns point into (owned) */
 	size_t nblocks;
 	int64_t *iframe;     /* [rows] integer index, or NULL */
+	int intidx;          /* a table's integer index, not read yet
+	                        (read_index, or with the values) */
 	char **sindex;       /* [rows] string index, or NULL */
 	/* Table format: the values are not read by read_table but strip by
 	 * strip by build, from these members of dataset tab of file. */
@@ -275,29 +277,17 @@ read_table(hid_t f, const char *key, const char *path, struct frame *fr,
 		    &fr->rows, path, tab, err)) == NULL)
 			return -1;
 	} else {
+		/* Numbers: read with the values, or by read_index. */
 		h5u_field idx = { "index", 1, NULL, 0, 0 };
 
-		if (h5u_read_fields(f, tab, &idx, 1, &fr->rows, path, tab,
-		    err) < 0)
+		if ((st = h5u_strips_open(f, tab, &idx, 1, &fr->rows, path,
+		    tab, err)) == NULL)
 			return -1;
-		if (idx.width != 1 || (fr->iframe = malloc((fr->rows + 1) *
-		    sizeof *fr->iframe)) == NULL) {
-			free(idx.out);
-			return idx.width != 1 ? h5u_fail(err, path, tab,
-			    "index is not a scalar member") :
-			    h5u_nomem(err, path, tab);
-		}
-		for (size_t r = 0; r < fr->rows; r++) {
-			double v = idx.out[r];
-
-			if (!(v >= -9.0e15 && v <= 9.0e15) || v != floor(v)) {
-				free(idx.out);
-				return h5u_fail(err, path, tab, "row %zu: index "
-				    "%g is not a frame number", r, v);
-			}
-			fr->iframe[r] = (int64_t)v;
-		}
-		free(idx.out);
+		h5u_strips_close(st);
+		if (idx.width != 1)
+			return h5u_fail(err, path, tab, "index is not a scalar "
+			    "member");
+		fr->intidx = 1;
 	}
 	info = attr_pickle(f, key, "info", 0, &doc, path, err);
 	if (info == NULL && err->code != 0)
@@ -724,20 +714,80 @@ find_str(char **a, size_t n, const char *s)
 	return -1;
 }
 
+/* index_frame: row r's index value v as a frame number into *fr; -1
+ * with err set when it is not one. */
+static int
+index_frame(double v, size_t r, int64_t *fr, const char *path,
+    const char *tab, mz_err *err)
+{
+	if (!(v >= -9.0e15 && v <= 9.0e15) || v != floor(v))
+		return h5u_fail(err, path, tab, "row %zu: index %g is not a "
+		    "frame number", r, v);
+	*fr = (int64_t)v;
+	return 0;
+}
+
+/* read_index: a table's integer index (fr->intidx) into fr->iframe. */
+static int
+read_index(struct frame *fr, const char *path, mz_err *err)
+{
+	h5u_field idx = { "index", 1, NULL, 0, 0 };
+	size_t rows;
+
+	if (h5u_read_fields(fr->file, fr->tab, &idx, 1, &rows, path, fr->tab,
+	    err) < 0)
+		return -1;
+	if (rows != fr->rows || idx.width != 1 || (fr->iframe =
+	    malloc((fr->rows + 1) * sizeof *fr->iframe)) == NULL) {
+		free(idx.out);
+		return rows != fr->rows || idx.width != 1 ?
+		    h5u_fail(err, path, fr->tab, "the index changed while "
+		    "read") : h5u_nomem(err, path, fr->tab);
+	}
+	for (size_t r = 0; r < fr->rows; r++)
+		if (index_frame(idx.out[r], r, &fr->iframe[r], path, fr->tab,
+		    err) < 0) {
+			free(idx.out);
+			return -1;
+		}
+	free(idx.out);
+	fr->intidx = 0;
+	return 0;
+}
+
+/* set_cols: point fr's columns into the strips' outs (the table's value
+ * blocks, whose members are contiguous: column c is element j of its
+ * block's row, in order) and make their strides the blocks' widths. */
+static void
+set_cols(struct frame *fr)
+{
+	for (size_t c = 0, j = 0; c < fr->ncol; c++, j++) {
+		size_t b = fr->stride[c];
+
+		if (c > 0 && fr->stride[c - 1] != b)
+			j = 0;
+		fr->col[c] = fr->vb[b].out + j;
+	}
+	for (size_t c = 0; c < fr->ncol; c++)
+		fr->stride[c] = fr->vb[fr->stride[c]].width;
+}
+
 /* A column's place in the set. */
 struct place {
 	int ind, bp, coord;
 };
 
 /* put_rows: rows r0..r0+m-1 of fr (column c of row r0+i at
- * fr->col[c][i * fr->stride[c]]) into the set's arrays. */
+ * fr->col[c][i * fr->stride[c]]) into the set's arrays, row r going to
+ * its sequence's frame posof[r] - skip. */
 static void
 put_rows(conv_set *s, const struct frame *fr, const struct place *pl,
-    const size_t *seqof, const size_t *posof, size_t r0, size_t m)
+    const size_t *seqof, const size_t *posof, size_t skip, size_t r0,
+    size_t m)
 {
 	for (size_t i = 0; i < m; i++) {
 		conv_ind *ind = s->seq[seqof[r0 + i]].ind;
-		size_t base = posof[r0 + i] * s->nbp;
+		size_t base = (posof[r0 + i] - skip) * s->nbp;
 
 		for (size_t c = 0; c < fr->ncol; c++) {
 			conv_ind *d = &ind[pl[c].ind];
@@ -754,14 +804,77 @@ put_rows(conv_set *s, const struct frame *fr, const struct place *pl,
 	}
 }
 
+/* fill_p: labelled data (no likelihood for a bodypart: hasp 0):
+ * confidence 1 where the point is present, in frames [a, b) of q. */
+static void
+fill_p(const conv_set *s, conv_seq *q, const unsigned char *hasp, size_t a,
+    size_t b)
+{
+	for (size_t i = 0; i < q->nind; i++) {
+		conv_ind *d = &q->ind[i];
+
+		for (size_t j = 0; j < s->nbp; j++) {
+			if (hasp[i * s->nbp + j])
+				continue;
+			for (size_t r = a; r < b; r++) {
+				size_t at = r * s->nbp + j;
+
+				d->p[at] = isnan(d->x[at]) ||
+				    isnan(d->y[at]) ? 0 : 1;
+			}
+		}
+	}
+}
+
+/*
+ * stream: send the set s (one sequence, one individual, arrays for a
+ * strip of st) to sink, the rows of fr's table a strip at a time.
+ */
+static int
+stream(struct frame *fr, h5u_strips *st, const double *idx, conv_set *s,
+    const struct place *pl, const size_t *seqof, const size_t *posof,
+    const unsigned char *hasp, conv_sink *sink, const char *path,
+    const char *key, mz_err *err)
+{
+	conv_seq *q = &s->seq[0];
+	size_t r0, m;
+	int64_t last = 0;
+	int more;
+
+	set_cols(fr);
+	if (sink->begin(sink, s, fr->rows, err) < 0)
+		return -1;
+	while ((more = h5u_strips_next(st, &r0, &m, err)) > 0) {
+		for (size_t i = 0, r = r0; i < m; i++, r++) {
+			if (index_frame(idx[i], r, &q->frame[i], path,
+			    fr->tab, err) < 0)
+				return -1;
+			if (r > 0 && q->frame[i] <= last)
+				return conv_fail(err, "%s: %s: row %zu: frame "
+				    "%lld after %lld: frames must increase",
+				    path, key, r, (long long)q->frame[i],
+				    (long long)last);
+			last = q->frame[i];
+		}
+		put_rows(s, fr, pl, seqof, posof, r0, r0, m);
+		fill_p(s, q, hasp, 0, m);
+		if (sink->rows(sink, s, m, err) < 0)
+			return -1;
+	}
+	if (more < 0)
+		return -1;
+	return sink->end(sink, s, err);
+}
+
 /*
  * build: turn fr into a new set in *out: bodyparts and individuals from
  * the column levels, one sequence (or one per image directory), values
- * copied in.
+ * copied in.  A table of one individual and one sequence goes to sink
+ * (when not NULL) instead, *out set to NULL.
  */
 static int
-build(struct frame *fr, const char *path, const char *key, conv_set **out,
-    mz_err *err)
+build(struct frame *fr, const char *path, const char *key, conv_sink *sink,
+    conv_set **out, mz_err *err)
 {
 	long li = -1, lb = -1, lc = -1, ls = -1;
 	struct place *pl = NULL;
@@ -769,8 +882,10 @@ build(struct frame *fr, const char *path, const char *key, conv_set **out,
 	size_t nind = 0, nseq = 0;
 	unsigned char *seen = NULL, *hasp = NULL;
 	conv_set *s = conv_set_new("dlc-h5");
-	int have_z = 0, rc = -1;
-	size_t *seqof = NULL, *posof = NULL;
+	int have_z = 0, rc = -1, streamed;
+	size_t *seqof = NULL, *posof = NULL, cap = 0, rows;
+	h5u_strips *sst = NULL;   /* the strips streamed */
+	h5u_field fl[MAX_BLOCKS + 1];   /* their fields: blocks, index */
 
 	if (s == NULL)
 		goto nomem;
@@ -875,22 +990,47 @@ build(struct frame *fr, const char *path, const char *key, conv_set **out,
 		goto nomem;
 	if ((stem = conv_stem(path)) == NULL)
 		goto nomem;
+	streamed = sink != NULL && fr->intidx && nind == 1 && fr->nvb > 0 &&
+	    fr->nvb < MAX_BLOCKS;
+	if (fr->intidx && !streamed && read_index(fr, path, err) < 0)
+		goto fail;
 	if (fr->sindex == NULL) {
-		conv_seq *q = conv_set_add_seq(s, stem, fr->rows);
+		conv_seq *q;
 
-		if (q == NULL)
-			goto nomem;
 		for (size_t r = 0; r < fr->rows; r++) {
-			q->frame[r] = fr->iframe[r];
 			posof[r] = r;
-			if (r > 0 && q->frame[r] <= q->frame[r - 1]) {
+			if (streamed)
+				continue;   /* checked as they come */
+			if (r > 0 && fr->iframe[r] <= fr->iframe[r - 1]) {
 				conv_fail(err, "%s: %s: row %zu: frame %lld "
 				    "after %lld: frames must increase", path,
-				    key, r, (long long)q->frame[r],
-				    (long long)q->frame[r - 1]);
+				    key, r, (long long)fr->iframe[r],
+				    (long long)fr->iframe[r - 1]);
 				goto fail;
 			}
 		}
+		/* Streamed: arrays for one strip. */
+		if (streamed) {
+			memcpy(fl, fr->vb, fr->nvb * sizeof(*fl));
+			fl[fr->nvb] = (h5u_field){ "index", 1, NULL, 0, 0 };
+			if ((sst = h5u_strips_open(fr->file, fr->tab, fl,
+			    fr->nvb + 1, &rows, path, fr->tab, err)) == NULL)
+				goto fail;
+			/* The blocks' strips, for set_cols. */
+			memcpy(fr->vb, fl, fr->nvb * sizeof(*fl));
+			if (rows != fr->rows || fl[fr->nvb].width != 1) {
+				conv_fail(err, "%s: %s: the table changed "
+				    "while read", path, fr->tab);
+				goto fail;
+			}
+			cap = h5u_strips_rows(sst);
+		} else
+			cap = fr->rows;
+		if ((q = conv_set_add_seq(s, stem, cap)) == NULL)
+			goto nomem;
+		if (!streamed)
+			memcpy(q->frame, fr->iframe, fr->rows *
+			    sizeof(*q->frame));
 		nseq = 1;
 	} else {
 		/* Image paths: one sequence per directory, in order of first
@@ -954,6 +1094,14 @@ build(struct frame *fr, const char *path, const char *key, conv_set **out,
 			if (conv_seq_add_ind(s, &s->seq[qi], inds[i]) == NULL)
 				goto nomem;
 	/* The values. */
+	if (streamed) {
+		if (stream(fr, sst, fl[fr->nvb].out, s, pl, seqof, posof,
+		    hasp, sink, path, key, err) < 0)
+			goto fail;
+		*out = NULL;
+		rc = 0;
+		goto done;
+	}
 	if (fr->nvb > 0) {
 		h5u_strips *st;
 		size_t r0, m, rows;
@@ -962,41 +1110,17 @@ build(struct frame *fr, const char *path, const char *key, conv_set **out,
 		if ((st = h5u_strips_open(fr->file, fr->tab, fr->vb, fr->nvb,
 		    &rows, path, fr->tab, err)) == NULL)
 			goto fail;
-		/* Block b's members are contiguous: column c is element j of
-		 * its block's row, in order. */
-		for (size_t c = 0, j = 0; c < fr->ncol; c++, j++) {
-			size_t b = fr->stride[c];
-
-			if (c > 0 && fr->stride[c - 1] != b)
-				j = 0;
-			fr->col[c] = fr->vb[b].out + j;
-		}
-		for (size_t c = 0; c < fr->ncol; c++)
-			fr->stride[c] = fr->vb[fr->stride[c]].width;
+		set_cols(fr);
 		while ((more = h5u_strips_next(st, &r0, &m, err)) > 0)
-			put_rows(s, fr, pl, seqof, posof, r0, m);
+			put_rows(s, fr, pl, seqof, posof, 0, r0, m);
 		h5u_strips_close(st);
 		if (more < 0)
 			goto fail;
 	} else
-		put_rows(s, fr, pl, seqof, posof, 0, fr->rows);
+		put_rows(s, fr, pl, seqof, posof, 0, 0, fr->rows);
 	/* Labelled data (no likelihood): confidence 1 where present. */
 	for (size_t qi = 0; qi < nseq; qi++)
-		for (size_t i = 0; i < nind; i++) {
-			conv_seq *q = &s->seq[qi];
-			conv_ind *d = &q->ind[i];
-
-			for (size_t j = 0; j < s->nbp; j++) {
-				if (hasp[i * s->nbp + j])
-					continue;
-				for (size_t r = 0; r < q->nframes; r++) {
-					size_t at = r * s->nbp + j;
-
-					d->p[at] = isnan(d->x[at]) ||
-					    isnan(d->y[at]) ? 0 : 1;
-				}
-			}
-		}
+		fill_p(s, &s->seq[qi], hasp, 0, s->seq[qi].nframes);
 	*out = s;
 	s = NULL;
 	rc = 0;
@@ -1005,6 +1129,7 @@ nomem:
 	mz_seterr(err, MZ_ENOMEM, "%s: out of memory", path);
 fail:
 done:
+	h5u_strips_close(sst);
 	conv_set_free(s);
 	free(pl);
 	h5u_free_strings(inds, nind);
@@ -1074,7 +1199,8 @@ conv_read_dlc_h5(const char *path, const conv_opts *o, conv_set **out,
 		    "DataFrame, 'frame' or 'frame_table', is needed)", path,
 		    key, type);
 	if (rc == 0)
-		rc = build(&fr, path, key, out, err);
+		rc = build(&fr, path, key, o != NULL ? o->sink : NULL, out,
+		    err);
 out:
 	free(type);
 	frame_free(&fr);

@@ -126,6 +126,8 @@ h5u_strips *h5u_strips_open(hid_t loc, const char *name, h5u_field *f,
 	mz_err *err);
 int h5u_strips_next(h5u_strips *st, size_t *r0, size_t *m, mz_err *err);
 void h5u_strips_close(h5u_strips *st);
+/* h5u_strips_rows: the most rows h5u_strips_next gives at once (>= 1). */
+size_t h5u_strips_rows(const h5u_strips *st);
 
 /* h5u_read_field_strings: member (a fixed or variable length string) of
  * compound dataset name, one string per row; NULL with err set. */
