@@ -6,10 +6,11 @@
  * Each input is read whole by its format's reader (tools/mz-convert/) into
  * a conv_set; this file detects formats, settles fps, and writes one part
  * per (sequence, individual).  A reader that can stream a set of one
- * sequence and one individual (DeepLabCut HDF5 tables) sends its rows to
- * a sink here instead, which writes them as they come.  TRex files of one
- * sequence (one file per individual) that follow each other on the
- * command line are merged into one sequence before writing.
+ * sequence and one individual (DeepLabCut CSV predictions and HDF5
+ * tables) sends its rows to a sink here instead, which writes them as
+ * they come.  TRex files of one sequence (one file per individual) that
+ * follow each other on the command line are merged into one sequence
+ * before writing.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -715,7 +716,6 @@ struct sink {
 	size_t ncols;
 	uint64_t done;
 	progress *pb;
-	int used;                  /* begin was called */
 };
 
 /* sink_begin: conv_sink.begin: the part's header. */
@@ -723,16 +723,21 @@ static int
 sink_begin(conv_sink *k, conv_set *s, size_t rows, mz_err *err)
 {
 	struct sink *sk = (struct sink *)k;
-	const char *fps_source;
+	const char *fps_source, *hash = s->xxh64;
 	mz_header *h;
 
-	hash_wait(sk->job);
-	if (sk->job->rc < 0) {
-		*err = sk->job->err;
-		return -1;
+	if (*hash == '\0') {
+		/* Not hashed by the reader: the thread's, or now. */
+		hash_wait(sk->job);
+		if (sk->job->hash[0] == '\0' && sk->job->rc == 0)
+			hash_body(sk->job);
+		if (sk->job->rc < 0) {
+			*err = sk->job->err;
+			return -1;
+		}
+		hash = sk->job->hash;
 	}
-	sk->used = 1;
-	label_source(s, sk->display, sk->job->hash, sk->video_rate);
+	label_source(s, sk->display, hash, sk->video_rate);
 	sk->fps = set_fps(s, sk->o, &fps_source);
 	h = part_header(s, &s->seq[0], 0, sk->fmt, sk->o, sk->fps,
 	    fps_source);
@@ -801,7 +806,7 @@ read_input(const char *path, const char *display, const struct format *fmt,
 	job.path = path;
 	job.running = !fmt->self_hash &&
 	    pthread_create(&job.t, NULL, hash_body, &job) == 0;
-	if (w != NULL && !fmt->self_hash) {
+	if (w != NULL) {
 		sk.k.begin = sink_begin;
 		sk.k.rows = sink_rows;
 		sk.k.end = sink_end;
@@ -810,8 +815,6 @@ read_input(const char *path, const char *display, const struct format *fmt,
 		sk.o = o;
 		sk.display = display;
 		sk.video_rate = video_rate;
-		if (!job.running)
-			hash_body(&job);
 		sk.job = &job;
 		co.sink = &sk.k;
 	}

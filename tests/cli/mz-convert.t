@@ -455,6 +455,9 @@ fi
 # it), with blank lines, numbers of every length and form, and then the
 # same file with a quoted cell (sequential path): values must equal
 # Python's float() of the same text, and both outputs be the same bytes.
+# With one individual the file is streamed, 4096 lines at a time (two
+# segments of 2048 parsed at once): errors after the first batch went out
+# (a bad cell, a ragged row, frames out of order) leave no output file.
 if [ -n "$HAVE_PD" ]; then
 	"$PY" - <<'EOF'
 import random
@@ -485,6 +488,8 @@ l = lines[4200].split(","); l[7] = "7.5.2"; lines[4200] = ",".join(l)
 open("bigbad.csv", "w").write("\n".join(lines))
 lines = text.split("\n"); lines[4300] += ",9"
 open("bigrag.csv", "w").write("\n".join(lines))
+lines = text.split("\n"); lines[4400] = "5" + lines[4400][lines[4400].index(","):]
+open("bigord.csv", "w").write("\n".join(lines))
 EOF
 	t_ok "large DLC CSV (parallel parse)" mz-convert -c none -o big.mzs big.csv
 	t_is "large DLC CSV: every value equals Python's float() of its text" \
@@ -501,9 +506,15 @@ EOF
 	t_fails "large DLC CSV: a bad cell in the second half, its line named" \
 	    1 "bigbad.csv: line 4201, column 8 \(ind1/b2/x\): '7.5.2' is not a number" \
 	    mz-convert -o bad.mzs bigbad.csv
+	t_ok "... no output left behind" test ! -e bad.mzs
 	t_fails "large DLC CSV: a ragged row in the second half" 1 \
 	    "bigrag.csv: line 4301: 62 fields, the header has 61" \
 	    mz-convert -o bad.mzs bigrag.csv
+	t_ok "... no output left behind" test ! -e bad.mzs
+	t_fails "large DLC CSV: frames out of order in the second batch" 1 \
+	    "bigord.csv: line 4401: frame 5 after 4394: frames must increase" \
+	    mz-convert -o bad.mzs bigord.csv
+	t_ok "... no output left behind" test ! -e bad.mzs
 fi
 
 # ------------------------------------------------------ bad DLC CSV input

@@ -733,6 +733,37 @@ par_split(struct reader *r, size_t from, struct chunk *k, size_t n)
 	return got;
 }
 
+/* close_gaps: the rows of chunks k[0..n) (parsed into their row0 slots)
+ * moved down over the slots blank lines left empty; returns the rows. */
+static size_t
+close_gaps(struct reader *r, const conv_set *s, conv_seq *q,
+    const struct chunk *k, size_t n)
+{
+	size_t row = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (k[i].row0 != row && k[i].rows > 0) {
+			for (size_t m = 0; m < q->nind; m++) {
+				conv_ind *d = &q->ind[m];
+				double *arr[C_N] = { d->x, d->y, d->z, d->p };
+
+				for (int a = 0; a < C_N; a++)
+					if (arr[a] != NULL)
+						memmove(arr[a] + row * s->nbp,
+						    arr[a] + k[i].row0 * s->nbp,
+						    k[i].rows * s->nbp *
+						    sizeof(double));
+			}
+			memmove(r->iframe + row, r->iframe + k[i].row0,
+			    k[i].rows * sizeof *r->iframe);
+			memmove(r->line + row, r->line + k[i].row0,
+			    k[i].rows * sizeof *r->line);
+		}
+		row += k[i].rows;
+	}
+	return row;
+}
+
 /* par_read: the threaded read of chunks k[0..n) (split by par_split) into
  * q; 1 done, 0 the file needs the sequential reader after all, -1 with
  * err set. */
@@ -740,7 +771,7 @@ static int
 par_read(struct reader *r, const conv_set *s, conv_seq *q, struct chunk *k,
     size_t n, size_t line0, mz_err *err)
 {
-	size_t row = 0, slot = 0;
+	size_t slot = 0;
 
 	if ((r->iframe = malloc((q->nframes + 1) * sizeof *r->iframe)) ==
 	    NULL || (r->line = malloc((q->nframes + 1) * sizeof *r->line)) ==
@@ -767,27 +798,7 @@ par_read(struct reader *r, const conv_set *s, conv_seq *q, struct chunk *k,
 		}
 	}
 	/* Close the gaps left by blank lines. */
-	for (size_t i = 0; i < n; i++) {
-		if (k[i].row0 != row && k[i].rows > 0) {
-			for (size_t m = 0; m < q->nind; m++) {
-				conv_ind *d = &q->ind[m];
-				double *arr[C_N] = { d->x, d->y, d->z, d->p };
-
-				for (int a = 0; a < C_N; a++)
-					if (arr[a] != NULL)
-						memmove(arr[a] + row * s->nbp,
-						    arr[a] + k[i].row0 * s->nbp,
-						    k[i].rows * s->nbp *
-						    sizeof(double));
-			}
-			memmove(r->iframe + row, r->iframe + k[i].row0,
-			    k[i].rows * sizeof *r->iframe);
-			memmove(r->line + row, r->line + k[i].row0,
-			    k[i].rows * sizeof *r->line);
-		}
-		row += k[i].rows;
-	}
-	r->rows = row;
+	r->rows = close_gaps(r, s, q, k, n);
 	r->all_int = 1;
 	return 1;
 }
@@ -861,6 +872,206 @@ hash_wait(struct hashjob *h)
 	h->running = 0;
 }
 
+/*
+ * Streaming (o->sink, one individual, a one-column index): the data lines
+ * are scanned first, in parallel ranges, for what the fast parse needs (an
+ * integer index starting every line that is not blank, and no quote
+ * anywhere), cutting each range into segments of SEG_LINES lines; then
+ * the segments are parsed a batch at a time (one segment per thread)
+ * into arrays for one batch, which go to the sink.  Memory stays that of
+ * a batch.
+ */
+#define SEG_LINES 2048
+
+struct lscan {
+	const char *buf;
+	size_t start, end;   /* bytes [start, end): whole lines */
+	size_t lines;        /* lines in the range (a last one unended) */
+	int plain;           /* streamable, as far as this range goes */
+	size_t *cut, ncut;   /* starts of lines SEG_LINES, 2 SEG_LINES... */
+	int nomem;
+};
+
+/* scan_lines: thread body filling a struct lscan. */
+static void *
+scan_lines(void *arg)
+{
+	struct lscan *l = arg;
+	const char *p = l->buf + l->start, *e = l->buf + l->end, *q;
+	size_t cap = 0;
+
+	l->plain = 1;
+	while (l->plain && p < e) {
+		if (l->lines > 0 && l->lines % SEG_LINES == 0) {
+			if (l->ncut == cap) {
+				size_t *nc = realloc(l->cut, (cap ? 2 * cap :
+				    16) * sizeof *nc);
+				if (nc == NULL) {
+					l->nomem = 1;
+					return NULL;
+				}
+				l->cut = nc;
+				cap = cap ? 2 * cap : 16;
+			}
+			l->cut[l->ncut++] = (size_t)(p - l->buf);
+		}
+		/* An integer index and a comma, or a blank line. */
+		q = p + (*p == '-');
+		while (q < e && (unsigned)(*q - '0') < 10 && q - p < 19)
+			q++;
+		if (!(q > p + (*p == '-') && q < e && *q == ',') &&
+		    *p != '\n' && !(*p == '\r' && p + 1 < e && p[1] == '\n'))
+			l->plain = 0;
+		q = memchr(p, '\n', (size_t)(e - p));
+		if (q == NULL)
+			q = e;
+		/* No quote (the line is in the cache now). */
+		if (memchr(p, '"', (size_t)(q - p)) != NULL)
+			l->plain = 0;
+		p = q < e ? q + 1 : e;
+		l->lines++;
+	}
+	return NULL;
+}
+
+/*
+ * stream_rows: stream the data rows of r (from byte data, line line0) of
+ * set s (header read, one individual) to sink, as a sequence named stem;
+ * the file's hash from hj before the first rows go.  Returns 1 when
+ * streamed, 0 when the file is not for streaming (nothing was sent, s
+ * and r unchanged but for r's scratch), -1 with err set.
+ */
+static int
+stream_rows(struct reader *r, conv_set *s, conv_sink *sink, const char *stem,
+    size_t data, size_t line0, struct hashjob *hj, mz_err *err)
+{
+	struct chunk ck[PAR_MAX], *k = NULL;
+	struct lscan ls[PAR_MAX];
+	size_t nr, nseg = 0, si, line = line0, total = 0, nth;
+	size_t (*seg)[3] = NULL;   /* start, end, lines */
+	int64_t last = 0;
+	int rc = -1, begun = 0, have = 0;   /* have: last is a frame */
+	conv_seq *q;
+
+	nth = (size_t)mz_ncpu();
+	if (nth > PAR_MAX)
+		nth = PAR_MAX;
+	nr = par_split(r, data, ck, nth);
+	if (nr == 1) {
+		ck[0].start = data;
+		ck[0].end = r->c.len;
+	}
+	memset(ls, 0, sizeof ls);
+	for (size_t i = 0; i < nr; i++) {
+		ls[i].buf = r->c.buf;
+		ls[i].start = ck[i].start;
+		ls[i].end = ck[i].end;
+	}
+	mz_fork_join(scan_lines, ls, sizeof *ls, nr);
+	for (size_t i = 0; i < nr; i++) {
+		if (ls[i].nomem)
+			goto nomem;
+		if (!ls[i].plain) {
+			rc = 0;
+			goto out;
+		}
+		nseg += ls[i].ncut + 1;
+	}
+	/* The segments, in order. */
+	if ((seg = malloc(nseg * sizeof *seg)) == NULL)
+		goto nomem;
+	nseg = 0;
+	for (size_t i = 0; i < nr; i++) {
+		size_t a = ls[i].start;
+
+		for (size_t j = 0; j <= ls[i].ncut; j++) {
+			size_t b = j < ls[i].ncut ? ls[i].cut[j] : ls[i].end;
+
+			seg[nseg][0] = a;
+			seg[nseg][1] = b;
+			seg[nseg][2] = j < ls[i].ncut ? SEG_LINES :
+			    ls[i].lines - SEG_LINES * ls[i].ncut;
+			total += seg[nseg][2];
+			nseg++;
+			a = b;
+		}
+	}
+	/* Arrays for one batch: nth segments. */
+	if ((q = conv_set_add_seq(s, stem, nth * SEG_LINES + 1)) == NULL ||
+	    add_ind_raw(s, q, r->inds[0]) == NULL || setup_slots(r, s, q) < 0 ||
+	    (r->iframe = malloc((q->nframes + 1) * sizeof *r->iframe)) ==
+	    NULL || (r->line = malloc((q->nframes + 1) * sizeof *r->line)) ==
+	    NULL || (k = calloc(nth, sizeof *k)) == NULL)
+		goto nomem;
+	for (si = 0; si < nseg;) {
+		size_t n = 0, row = 0, rows;
+
+		for (; n < nth && si < nseg; n++, si++) {
+			memset(&k[n], 0, sizeof k[n]);
+			k[n].r = r;
+			k[n].s = s;
+			k[n].start = seg[si][0];
+			k[n].end = seg[si][1];
+			k[n].row0 = row;
+			k[n].line0 = line;
+			row += seg[si][2];
+			line += seg[si][2];
+		}
+		mz_fork_join(parse_chunk, k, sizeof *k, n);
+		for (size_t i = 0; i < n; i++) {
+			if (k[i].rc < 0) {
+				*err = k[i].err;
+				goto out;
+			}
+			if (k[i].fallback || k[i].nquoted > 0) {
+				FAIL("%s: line %zu: the index is not a frame "
+				    "number", r->c.path, k[i].line0 +
+				    k[i].rows);
+				goto out;
+			}
+		}
+		rows = close_gaps(r, s, q, k, n);
+		for (size_t i = 0; i < rows; i++) {
+			if (have && r->iframe[i] <= last) {
+				FAIL("%s: line %zu: frame %lld after %lld: "
+				    "frames must increase", r->c.path,
+				    r->line[i], (long long)r->iframe[i],
+				    (long long)last);
+				goto out;
+			}
+			q->frame[i] = last = r->iframe[i];
+			have = 1;
+		}
+		if (!begun) {
+			hash_wait(hj);
+			memcpy(s->xxh64, hj->hex, sizeof s->xxh64);
+			if (sink->begin(sink, s, total, err) < 0)
+				goto out;
+			begun = 1;
+		}
+		if (rows > 0 && sink->rows(sink, s, rows, err) < 0)
+			goto out;
+	}
+	if (!begun) {
+		/* No rows at all. */
+		hash_wait(hj);
+		memcpy(s->xxh64, hj->hex, sizeof s->xxh64);
+		if (sink->begin(sink, s, 0, err) < 0)
+			goto out;
+	}
+	rc = sink->end(sink, s, err) < 0 ? -1 : 1;
+	goto out;
+nomem:
+	mz_seterr(err, MZ_ENOMEM, "%s: out of memory", r->c.path);
+	rc = -1;
+out:
+	for (size_t i = 0; i < nr; i++)
+		free(ls[i].cut);
+	free(seg);
+	free(k);
+	return rc;
+}
+
 /* conv_read_dlc_csv: see conv.h. */
 int
 conv_read_dlc_csv(const char *path, const conv_opts *o, conv_set **out,
@@ -888,6 +1099,24 @@ conv_read_dlc_csv(const char *path, const conv_opts *o, conv_set **out,
 	 * and parse straight into them, in parallel for large files. */
 	data = r.c.pos;
 	line0 = r.c.nextline;
+	if ((stem = conv_stem(path)) == NULL)
+		goto nomem;
+	if (o != NULL && o->sink != NULL && r.nind == 1 && r.nidx == 1) {
+		/* One individual's predictions: a batch at a time. */
+		int st = stream_rows(&r, s, o->sink, stem, data, line0, &hj,
+		    err);
+
+		if (st < 0)
+			goto fail;
+		if (st > 0) {
+			hash_wait(&hj);
+			free(stem);
+			reader_free(&r);
+			conv_set_free(s);
+			*out = NULL;
+			return 0;
+		}
+	}
 	nk = par_split(&r, data, chunks, (size_t)mz_ncpu());
 	if (nk > 1) {
 		mz_fork_join(count_chunk, chunks, sizeof *chunks, nk);
@@ -897,8 +1126,7 @@ conv_read_dlc_csv(const char *path, const conv_opts *o, conv_set **out,
 		for (const char *p = r.c.buf + data; (p = memchr(p, '\n',
 		    r.c.len - (size_t)(p - r.c.buf))) != NULL; p++)
 			est++;
-	if ((stem = conv_stem(path)) == NULL ||
-	    (q = conv_set_add_seq(s, stem, est)) == NULL)
+	if ((q = conv_set_add_seq(s, stem, est)) == NULL)
 		goto nomem;
 	for (size_t i = 0; i < r.nind; i++)
 		if (add_ind_raw(s, q, r.inds[i]) == NULL)
