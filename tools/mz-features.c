@@ -821,6 +821,18 @@ tile_cache(struct fft *t, size_t c, size_t nf)
  * From h = 8 on, eight butterflies (consecutive j) are done at once in
  * vector registers: the same operations on each, so again the same bits.
  */
+/* BFLY: the radix-2 butterfly s = x + y w, d = x - y w (complex; tr, ti
+ * scratch in scope), on doubles or v8d alike: the same operations in
+ * the same order either way. */
+#define BFLY(xr, xi, yr, yi, wr_, wi_, sr, si, dr_, di_) do {		\
+	tr = (yr) * (wr_) - (yi) * (wi_);				\
+	ti = (yr) * (wi_) + (yi) * (wr_);				\
+	sr = (xr) + tr;							\
+	si = (xi) + ti;							\
+	dr_ = (xr) - tr;						\
+	di_ = (xi) - ti;						\
+} while (0)
+
 MULTIVERSION static void
 fft_stages(double *restrict re, double *restrict im, size_t N,
     const double *restrict twr, const double *restrict twi)
@@ -840,8 +852,8 @@ fft_stages(double *restrict re, double *restrict im, size_t N,
 			for (; h % 8 == 0 && j < h; j += 8) {
 				v8d Ar, Ai, Br, Bi, Cr, Ci, Dr, Di, Wr, Wi, Vr,
 				    Vi, Xr, Xi;
-				v8d tr, ti, ur, ui, a1r, a1i, b1r, b1i, c1r,
-				    c1i, d1r, d1i;
+				v8d tr, ti, a1r, a1i, b1r, b1i, c1r, c1i, d1r,
+				    d1i;
 				LD8(Ar, ar + j); LD8(Ai, ai + j);
 				LD8(Br, br + j); LD8(Bi, bi + j);
 				LD8(Cr, cr + j); LD8(Ci, ci + j);
@@ -849,51 +861,29 @@ fft_stages(double *restrict re, double *restrict im, size_t N,
 				LD8(Wr, wr + j); LD8(Wi, wi + j);
 				LD8(Vr, vr + j); LD8(Vi, vi + j);
 				LD8(Xr, vr + j + h); LD8(Xi, vi + j + h);
-				tr = Br * Wr - Bi * Wi;
-				ti = Br * Wi + Bi * Wr;
-				a1r = Ar + tr; a1i = Ai + ti;
-				b1r = Ar - tr; b1i = Ai - ti;
-				ur = Dr * Wr - Di * Wi;
-				ui = Dr * Wi + Di * Wr;
-				c1r = Cr + ur; c1i = Ci + ui;
-				d1r = Cr - ur; d1i = Ci - ui;
-				tr = c1r * Vr - c1i * Vi;
-				ti = c1r * Vi + c1i * Vr;
-				Ar = a1r + tr; Ai = a1i + ti;
-				Cr = a1r - tr; Ci = a1i - ti;
-				ur = d1r * Xr - d1i * Xi;
-				ui = d1r * Xi + d1i * Xr;
-				Br = b1r + ur; Bi = b1i + ui;
-				Dr = b1r - ur; Di = b1i - ui;
+				/* Stage h, then stage 2h (twiddles j, j + h). */
+				BFLY(Ar, Ai, Br, Bi, Wr, Wi, a1r, a1i, b1r, b1i);
+				BFLY(Cr, Ci, Dr, Di, Wr, Wi, c1r, c1i, d1r, d1i);
+				BFLY(a1r, a1i, c1r, c1i, Vr, Vi, Ar, Ai, Cr, Ci);
+				BFLY(b1r, b1i, d1r, d1i, Xr, Xi, Br, Bi, Dr, Di);
 				ST8(ar + j, Ar); ST8(ai + j, Ai);
 				ST8(br + j, Br); ST8(bi + j, Bi);
 				ST8(cr + j, Cr); ST8(ci + j, Ci);
 				ST8(dr + j, Dr); ST8(di + j, Di);
 			}
 			for (; j < h; j++) {
-				/* Stage h: (a, b) and (c, d). */
-				double tr = br[j] * wr[j] - bi[j] * wi[j];
-				double ti = br[j] * wi[j] + bi[j] * wr[j];
-				double a1r = ar[j] + tr, a1i = ai[j] + ti;
-				double b1r = ar[j] - tr, b1i = ai[j] - ti;
-				double ur = dr[j] * wr[j] - di[j] * wi[j];
-				double ui = dr[j] * wi[j] + di[j] * wr[j];
-				double c1r = cr[j] + ur, c1i = ci[j] + ui;
-				double d1r = cr[j] - ur, d1i = ci[j] - ui;
-				/* Stage 2h: (a, c) with twiddle j, (b, d) with
-				 * twiddle j + h. */
-				tr = c1r * vr[j] - c1i * vi[j];
-				ti = c1r * vi[j] + c1i * vr[j];
-				ar[j] = a1r + tr;
-				ai[j] = a1i + ti;
-				cr[j] = a1r - tr;
-				ci[j] = a1i - ti;
-				ur = d1r * vr[j + h] - d1i * vi[j + h];
-				ui = d1r * vi[j + h] + d1i * vr[j + h];
-				br[j] = b1r + ur;
-				bi[j] = b1i + ui;
-				dr[j] = b1r - ur;
-				di[j] = b1i - ui;
+				double tr, ti, a1r, a1i, b1r, b1i, c1r, c1i,
+				    d1r, d1i;
+				/* Stage h: (a, b) and (c, d); stage 2h: (a, c)
+				 * with twiddle j, (b, d) with twiddle j + h. */
+				BFLY(ar[j], ai[j], br[j], bi[j], wr[j], wi[j],
+				    a1r, a1i, b1r, b1i);
+				BFLY(cr[j], ci[j], dr[j], di[j], wr[j], wi[j],
+				    c1r, c1i, d1r, d1i);
+				BFLY(a1r, a1i, c1r, c1i, vr[j], vi[j], ar[j],
+				    ai[j], cr[j], ci[j]);
+				BFLY(b1r, b1i, d1r, d1i, vr[j + h], vi[j + h],
+				    br[j], bi[j], dr[j], di[j]);
 			}
 		}
 	}

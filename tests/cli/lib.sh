@@ -6,6 +6,9 @@
 #   t_fails DESC STATUS REGEX CMD...
 #                             CMD exits STATUS, writes nothing to stdout,
 #                             and its stderr matches REGEX
+#   t_fails_clean DESC STATUS REGEX FILE CMD...
+#                             t_fails, then "... no output left behind":
+#                             FILE (CMD's -o output) does not exist
 #   t_skip_all REASON         skip the whole file
 #   t_done                    print the plan and exit: 1 if anything failed
 #
@@ -87,6 +90,14 @@ t_fails() {
 		sed 's/^/# stderr: /' "$T/.err" | head -10
 		head -c 300 "$T/.out" | sed 's/^/# stdout: /'
 	fi
+}
+
+t_fails_clean() {
+	_fc=$4
+	_fd=$1 _fw=$2 _fr=$3
+	shift 4
+	t_fails "$_fd" "$_fw" "$_fr" "$@"
+	t_ok "... no output left behind" test ! -e "$_fc"
 }
 
 t_skip_all() {
