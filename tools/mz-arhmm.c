@@ -993,7 +993,12 @@ pfor_worker(void *arg)
 	return NULL;
 }
 
-/* parallel_for: call fn(ctx, i, tid) for every i < n, tid < threads. */
+/*
+ * parallel_for: call fn(ctx, i, tid) for every i < n, tid < threads: in
+ * threads 1.. and the calling thread (tid 0), which also does the share
+ * of any thread that cannot be started (never dying while others run
+ * BLAS: an exit then would race OpenBLAS's teardown).
+ */
 static void
 parallel_for(int threads, size_t n, void (*fn)(void *, size_t, int),
     void *ctx)
@@ -1001,7 +1006,7 @@ parallel_for(int threads, size_t n, void (*fn)(void *, size_t, int),
 	struct pfor p = { n, 0, PTHREAD_MUTEX_INITIALIZER, fn, ctx };
 	struct pfor_arg args[256];
 	pthread_t tid[256];
-	int nt = threads;
+	int nt = threads, started = 1;
 
 	if (nt > 256)
 		nt = 256;
@@ -1015,10 +1020,12 @@ parallel_for(int threads, size_t n, void (*fn)(void *, size_t, int),
 	for (int k = 0; k < nt; k++) {
 		args[k].p = &p;
 		args[k].tid = k;
-		if (pthread_create(&tid[k], NULL, pfor_worker, &args[k]) != 0)
-			die("cannot start a thread:");
 	}
-	for (int k = 0; k < nt; k++)
+	while (started < nt && pthread_create(&tid[started], NULL,
+	    pfor_worker, &args[started]) == 0)
+		started++;
+	pfor_worker(&args[0]);
+	for (int k = 1; k < started; k++)
 		pthread_join(tid[k], NULL);
 }
 

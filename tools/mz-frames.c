@@ -1285,7 +1285,7 @@ main(int argc, char **argv)
 	int c, multi = 0, status = 0;
 	char *pj, hex[41], *mroot, *fr_root;
 	pthread_t *th;
-	size_t i;
+	size_t i, started;
 
 	tool_init("mz-frames", SYNOPSIS);
 	P.n = 20;
@@ -1426,11 +1426,14 @@ main(int argc, char **argv)
 
 	if ((size_t)jobs > nentries)
 		jobs = (long)nentries;
-	th = xcalloc((size_t)jobs, sizeof *th);
-	for (i = 0; i < (size_t)jobs; i++)
-		if (pthread_create(&th[i], NULL, worker, NULL) != 0)
-			die("cannot start a thread:");
-	for (i = 0; i < (size_t)jobs; i++)
+	/* jobs - 1 threads and this one, which also does the share of any
+	 * that cannot be started (no exit while workers write). */
+	th = xcalloc((size_t)jobs + 1, sizeof *th);
+	for (started = 0; started + 1 < (size_t)jobs && pthread_create(
+	    &th[started], NULL, worker, NULL) == 0; started++)
+		;
+	worker(NULL);
+	for (i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
 	free(th);
 
