@@ -514,6 +514,15 @@ EOF
 	    bad.mzs mz-convert -o bad.mzs bigord.csv
 fi
 
+# A quoted header cell (a bodypart name with a comma) does not stop the
+# rows from being streamed (found by the fuzzer: the header's quotes were
+# counted as the data's).
+printf 'scorer,S,S,S\nbodyparts,"a,b","a,b","a,b"\ncoords,x,y,likelihood\n5,1.5,2.5,0.5\n6,,,\n' > qhead.csv
+t_ok "a quoted bodypart name in the header" \
+    mz-convert -c none -o qhead.mzs qhead.csv
+t_is "... its rows" "5,1.5,2.5,0.5 6,,,0" \
+    "$(echo $(mz-cat --csv qhead.mzs | cut -d, -f1,4- | tail -n +2))"
+
 # ------------------------------------------------------ bad DLC CSV input
 sed '5s/,,,$/,,/' pred.csv > ragged.csv
 t_fails "ragged CSV row: line named" 1 \

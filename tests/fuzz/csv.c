@@ -22,7 +22,11 @@
  *     named and unique within its sequence, every coordinate of every
  *     frame readable; a missing point (NaN x) is NaN in y (and z) with
  *     confidence 0, and a present point has finite x and y;
- *   - reading the same bytes twice gives the same set, bit for bit.
+ *   - reading the same bytes twice gives the same set, bit for bit;
+ *   - DLC: read again through a sink (conv.h), which takes one
+ *     individual's predictions a batch at a time, the rows collected are
+ *     the set's, bit for bit, and a file refused whole is refused
+ *     streamed.
  */
 #include <fcntl.h>
 #include <math.h>
@@ -165,6 +169,115 @@ same_set(const conv_set *a, const conv_set *b)
 	}
 }
 
+#if FUZZ_READER == 1
+/* A sink collecting what a reader streams: the frames and x, y, p of its
+ * one individual, row after row. */
+struct coll {
+	conv_sink k;
+	size_t n, nbp;
+	int dims, begun, ended;
+	int64_t *frame;
+	double *x, *y, *z, *p;
+};
+
+static int
+coll_begin(conv_sink *k, conv_set *s, size_t rows, mz_err *err)
+{
+	struct coll *c = (struct coll *)k;
+
+	(void)rows;
+	(void)err;
+	check(!c->begun && s->nseq == 1 && s->seq[0].nind == 1);
+	c->begun = 1;
+	c->nbp = s->nbp;
+	c->dims = s->dims;
+	return 0;
+}
+
+static int
+coll_rows(conv_sink *k, conv_set *s, size_t n, mz_err *err)
+{
+	struct coll *c = (struct coll *)k;
+	const conv_seq *q = &s->seq[0];
+	size_t m = c->n + n, b = c->nbp * sizeof(double);
+
+	(void)err;
+	check(c->begun && !c->ended && n <= q->nframes);
+	c->frame = realloc(c->frame, (m + 1) * sizeof *c->frame);
+	c->x = realloc(c->x, m * b + 1);
+	c->y = realloc(c->y, m * b + 1);
+	c->p = realloc(c->p, m * b + 1);
+	c->z = realloc(c->z, m * b + 1);
+	check(c->frame && c->x && c->y && c->p && c->z);
+	check((c->dims == 3) == (q->ind[0].z != NULL));
+	if (c->dims == 3)
+		memcpy(c->z + c->n * c->nbp, q->ind[0].z, n * b);
+	memcpy(c->frame + c->n, q->frame, n * sizeof *c->frame);
+	memcpy(c->x + c->n * c->nbp, q->ind[0].x, n * b);
+	memcpy(c->y + c->n * c->nbp, q->ind[0].y, n * b);
+	memcpy(c->p + c->n * c->nbp, q->ind[0].p, n * b);
+	c->n = m;
+	return 0;
+}
+
+static int
+coll_end(conv_sink *k, conv_set *s, mz_err *err)
+{
+	struct coll *c = (struct coll *)k;
+
+	(void)s;
+	(void)err;
+	check(c->begun && !c->ended);
+	c->ended = 1;
+	return 0;
+}
+
+/* streamed: read again through a sink; compare with s (the whole read,
+ * or NULL when it was refused). */
+static void
+streamed(const conv_opts *o, const conv_set *s)
+{
+	struct coll c;
+	conv_opts so = *o;
+	conv_set *u = NULL;
+	mz_err err;
+	int rc;
+
+	memset(&c, 0, sizeof c);
+	c.k.begin = coll_begin;
+	c.k.rows = coll_rows;
+	c.k.end = coll_end;
+	so.sink = &c.k;
+	memset(&err, 0, sizeof err);
+	rc = READ(path, &so, &u, &err);
+	if (s == NULL)
+		check(rc < 0);
+	else if (rc == 0 && u != NULL) {
+		same_set(s, u);
+		check(!c.begun);
+	} else {
+		const conv_seq *q = &s->seq[0];
+		size_t n = q->nframes * s->nbp;
+
+		check(rc == 0 && c.ended && s->nseq == 1 && q->nind == 1);
+		check(c.n == q->nframes && c.nbp == s->nbp &&
+		    c.dims == s->dims);
+		check(c.n == 0 || memcmp(c.frame, q->frame,
+		    c.n * sizeof *c.frame) == 0);
+		check(n == 0 || (same_f64(c.x, q->ind[0].x, n) &&
+		    same_f64(c.y, q->ind[0].y, n) &&
+		    same_f64(c.p, q->ind[0].p, n)));
+		check(n == 0 || s->dims != 3 || same_f64(c.z, q->ind[0].z, n));
+	}
+	conv_set_free(u);
+	free(c.frame);
+	free(c.x);
+	free(c.y);
+	free(c.z);
+	free(c.p);
+}
+#endif
+
 /* LLVMFuzzerTestOneInput: read data[0..size) with the target's reader
  * and check the invariants above. */
 int
@@ -188,12 +301,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(err.code != 0);
 		check(strncmp(err.msg, path, strlen(path)) == 0);
 		check(strlen(err.msg) > strlen(path) + 2);
+#if FUZZ_READER == 1
+		streamed(&o, NULL);
+#endif
 		return 0;
 	}
 	check(rc == 0 && s != NULL);
 	check_set(s);
 	check(READ(path, &o, &t, &err) == 0);
 	same_set(s, t);
+#if FUZZ_READER == 1
+	streamed(&o, s);
+#endif
 	conv_set_free(s);
 	conv_set_free(t);
 	return 0;

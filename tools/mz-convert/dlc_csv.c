@@ -1003,6 +1003,8 @@ stream_rows(struct reader *r, conv_set *s, conv_sink *sink, const char *stem,
 	    NULL || (r->line = malloc((q->nframes + 1) * sizeof *r->line)) ==
 	    NULL || (k = calloc(nth, sizeof *k)) == NULL)
 		goto nomem;
+	/* Quotes met in the header do not matter to the data (none). */
+	r->c.nquoted = 0;
 	for (si = 0; si < nseg;) {
 		size_t n = 0, row = 0, rows;
 
