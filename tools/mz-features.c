@@ -1649,31 +1649,74 @@ struct window {
 	 * bytes; rows of context parts are left unset. */
 	void **pt;
 	size_t *ptsz, npt;
+	/* Every array above lives in this one block (mz_bigalloc: huge
+	 * pages where the kernel gives them, which spares most of the
+	 * window's first-touch page faults). */
+	char *slab;
+	size_t slabsz;
 };
+
+/* The last part's slab, kept for the next part (its pages are faulted in
+ * already); freed at exit. */
+static char *spare_slab;
+static size_t spare_size;
 
 /* The focal rows a window advances by (more when the margins are wide). */
 #define BATCH_ROWS 4096
 
-/* win_grow: make room for cap rows in every array of w. */
+/* slab_room: bytes for n values of sz bytes, rounded up to a cache line. */
+static size_t
+slab_room(size_t n, size_t sz)
+{
+	return (n * sz + 63) & ~(size_t)63;
+}
+
+/*
+ * win_grow: make room for cap rows in every array of w (nc computed
+ * columns): a new slab, the n rows held copied over.
+ */
 static void
 win_grow(struct window *w, size_t nc, size_t cap)
 {
-	size_t nv = w->P * (2 * w->K + 1), nd = w->P * 7;
+	size_t nv = w->P * (2 * w->K + 1), nd = w->P * 7, dsz = sizeof(double);
+	size_t room = slab_room(cap, dsz), total, n = w->n;
+	char *slab, *at;
 
 	if (cap <= w->cap)
 		return;
+	total = (nv + nd + nc + 2) * room + slab_room(cap, sizeof(int64_t));
+	for (size_t j = 0; j < w->npt; j++)
+		total += slab_room(cap, w->ptsz[j]);
+	if (w->slab == NULL && spare_slab != NULL && spare_size >= total) {
+		/* A new part: the last one's slab (nothing to copy). */
+		slab = spare_slab;
+		total = spare_size;
+		spare_slab = NULL;
+	} else if ((slab = mz_bigalloc(total)) == NULL)
+		die("out of memory");
+	at = slab;
+#define CARVE(p, sz) do {						\
+	if (w->slab != NULL)						\
+		memcpy(at, (p), n * (sz));				\
+	(p) = (void *)at;						\
+	at += slab_room(cap, (sz));					\
+} while (0)
 	for (size_t i = 0; i < nv; i++)
-		w->v[i] = xrealloc(w->v[i], cap * sizeof(double));
+		CARVE(w->v[i], dsz);
 	for (size_t i = 0; i < nd; i++)
-		w->d[i] = xrealloc(w->d[i], cap * sizeof(double));
+		CARVE(w->d[i], dsz);
 	for (size_t i = 0; i < nc; i++)
-		w->col[i] = xrealloc(w->col[i], cap * sizeof(double));
-	w->tmp = xrealloc(w->tmp, cap * sizeof(double));
-	w->tmp2 = xrealloc(w->tmp2, cap * sizeof(double));
-	w->fr = xrealloc(w->fr, cap * sizeof(int64_t));
+		CARVE(w->col[i], dsz);
+	CARVE(w->tmp, dsz);
+	CARVE(w->tmp2, dsz);
+	CARVE(w->fr, sizeof(int64_t));
 	for (size_t j = 0; j < w->npt; j++)
 		if (w->ptsz[j])
-			w->pt[j] = xrealloc(w->pt[j], cap * w->ptsz[j]);
+			CARVE(w->pt[j], w->ptsz[j]);
+#undef CARVE
+	free(w->slab);
+	w->slab = slab;
+	w->slabsz = total;
 	w->cap = cap;
 }
 
@@ -2169,22 +2212,16 @@ do_part(const struct input *in, size_t p, size_t r0, size_t r1,
 		free(sel);
 	}
 
-	for (size_t i = 0; i < w.P * (2 * w.K + 1); i++)
-		free(w.v[i]);
-	for (size_t j = 0; j < w.npt; j++)
-		free(w.pt[j]);
+	if (w.slab != NULL) {
+		free(spare_slab);
+		spare_slab = w.slab;
+		spare_size = w.slabsz;
+	}
 	free(w.pt);
 	free(w.ptsz);
-	free(w.fr);
-	for (size_t i = 0; i < w.P * 7; i++)
-		free(w.d[i]);
-	for (size_t i = 0; i < pl.nc; i++)
-		free(w.col[i]);
 	free(w.v);
 	free(w.d);
 	free(w.col);
-	free(w.tmp);
-	free(w.tmp2);
 	cursor_close(&fc);
 	for (size_t g = 0; g < nother; g++) {
 		if (oc[g].valid != -1)
@@ -2452,6 +2489,7 @@ main(int argc, char **argv)
 	free(o.feat);
 	cJSON_Delete(hopts);
 	wcache_free();
+	free(spare_slab);
 	out_close(w);
 	return 0;
 }
