@@ -994,10 +994,11 @@ pfor_worker(void *arg)
 }
 
 /*
- * parallel_for: call fn(ctx, i, tid) for every i < n, tid < threads: in
- * threads 1.. and the calling thread (tid 0), which also does the share
- * of any thread that cannot be started (never dying while others run
- * BLAS: an exit then would race OpenBLAS's teardown).
+ * parallel_for: call fn(ctx, i, tid) for every i < n, tid < threads: the
+ * indices are taken in turn by workers 1.. in threads and worker 0 in
+ * the calling thread (mz_fork_join, which runs a worker whose thread
+ * cannot be started in the calling thread too, rather than exiting
+ * while the others run BLAS).
  */
 static void
 parallel_for(int threads, size_t n, void (*fn)(void *, size_t, int),
@@ -1005,28 +1006,19 @@ parallel_for(int threads, size_t n, void (*fn)(void *, size_t, int),
 {
 	struct pfor p = { n, 0, PTHREAD_MUTEX_INITIALIZER, fn, ctx };
 	struct pfor_arg args[256];
-	pthread_t tid[256];
-	int nt = threads, started = 1;
+	int nt = threads;
 
 	if (nt > 256)
 		nt = 256;
 	if ((size_t)nt > n)
 		nt = (int)n;
-	if (nt <= 1) {
-		for (size_t i = 0; i < n; i++)
-			fn(ctx, i, 0);
-		return;
-	}
+	if (nt < 1)
+		nt = 1;
 	for (int k = 0; k < nt; k++) {
 		args[k].p = &p;
 		args[k].tid = k;
 	}
-	while (started < nt && pthread_create(&tid[started], NULL,
-	    pfor_worker, &args[started]) == 0)
-		started++;
-	pfor_worker(&args[0]);
-	for (int k = 1; k < started; k++)
-		pthread_join(tid[k], NULL);
+	mz_fork_join(pfor_worker, args, sizeof args[0], (size_t)nt);
 }
 
 /* ------------------------------------------------------------ summaries */

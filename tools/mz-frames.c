@@ -1284,8 +1284,8 @@ main(int argc, char **argv)
 	long jobs = 0;
 	int c, multi = 0, status = 0;
 	char *pj, hex[41], *mroot, *fr_root;
-	pthread_t *th;
-	size_t i, started;
+	unsigned char *slots;   /* one per worker (mz_fork_join items) */
+	size_t i;
 
 	tool_init("mz-frames", SYNOPSIS);
 	P.n = 20;
@@ -1426,16 +1426,12 @@ main(int argc, char **argv)
 
 	if ((size_t)jobs > nentries)
 		jobs = (long)nentries;
-	/* jobs - 1 threads and this one, which also does the share of any
-	 * that cannot be started (no exit while workers write). */
-	th = xcalloc((size_t)jobs + 1, sizeof *th);
-	for (started = 0; started + 1 < (size_t)jobs && pthread_create(
-	    &th[started], NULL, worker, NULL) == 0; started++)
-		;
-	worker(NULL);
-	for (i = 0; i < started; i++)
-		pthread_join(th[i], NULL);
-	free(th);
+	/* jobs workers taking entries in turn (mz_fork_join: one in this
+	 * thread, which also runs any whose thread cannot be started, so
+	 * that nothing exits while workers write). */
+	slots = xcalloc((size_t)jobs + 1, 1);
+	mz_fork_join(worker, slots, 1, (size_t)jobs);
+	free(slots);
 
 	index_rows(mroot);
 	for (i = 0; i < nentries; i++) {

@@ -523,6 +523,12 @@ t_ok "a quoted bodypart name in the header" \
 t_is "... its rows" "5,1.5,2.5,0.5 6,,,0" \
     "$(echo $(mz-cat --csv qhead.mzs | cut -d, -f1,4- | tail -n +2))"
 
+printf 'scorer,S,S\nbodyparts,a,a\ncoords,x,y\n' > hdronly.csv
+t_ok "a DLC CSV of header rows only" \
+    mz-convert -c none -o hdronly.mzs hdronly.csv
+t_is "... one part of no rows" "1 0" \
+    "$(mz-info hdronly.mzs | awk '$1 == "parts:" { p = $2 } $1 == "rows:" { r = $2 } END { print p, r }')"
+
 # ------------------------------------------------------ bad DLC CSV input
 sed '5s/,,,$/,,/' pred.csv > ragged.csv
 t_fails "ragged CSV row: line named" 1 \

@@ -1054,13 +1054,8 @@ stream_rows(struct reader *r, conv_set *s, conv_sink *sink, const char *stem,
 		if (rows > 0 && sink->rows(sink, s, rows, err) < 0)
 			goto out;
 	}
-	if (!begun) {
-		/* No rows at all. */
-		hash_wait(hj);
-		memcpy(s->xxh64, hj->hex, sizeof s->xxh64);
-		if (sink->begin(sink, s, 0, err) < 0)
-			goto out;
-	}
+	/* There is at least one segment (an empty one for no data): the
+	 * part was begun in the first batch, rows or none. */
 	rc = sink->end(sink, s, err) < 0 ? -1 : 1;
 	goto out;
 nomem:
