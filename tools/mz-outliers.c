@@ -10,10 +10,10 @@
  * by block.  The per-keypoint medians are then selected exactly by radix
  * selection over the distances (histograms of 12-bit digits of their bit
  * patterns, a few passes, then the few candidates left collected and
- * selected in memory), the points flagged and the gaps filled
- * in a pass that rewrites the records in place (interior gaps that reach
- * back before the chunk in memory are patched with pwrite), and the output
- * written in a last pass.  Memory is a chunk of records, one input block
+ * selected in memory), then the points flagged, the gaps filled and the
+ * output written in one last pass (a gap's end is found ahead in the
+ * chunk in memory or, for a gap that runs past it, in the spools).
+ * Memory is a chunk of records, one input block
  * and the histograms, whatever the length of a recording; disk is the size
  * of the part.
  */
@@ -37,9 +37,15 @@
 #define SPOOL_BUF (1u << 20)      /* stdio buffer of a spool being written */
 #define SAMPLE_MAX 16384          /* sampled distances per keypoint */
 #define GATHER_FRAMES 512         /* records gathered or scattered at once */
+#define PROBE_FRAMES 256          /* records read ahead at once for a gap's end */
 
 /* Status of a point after flagging. */
 enum { ST_OK, ST_OUTLIER, ST_LOWCONF, ST_MISSING };
+
+/* How a gap is filled: not (left NaN), by interpolation between the valid
+ * points either side, with the next valid point (a gap that starts the
+ * part), with the last one (a gap that ends it). */
+enum { FILL_NONE, FILL_INTERP, FILL_NEXT, FILL_LAST };
 
 /* The options. */
 struct opts {
@@ -60,15 +66,12 @@ struct bp {
 	double *samp;
 	size_t nsamp;
 	uint64_t stride;
-	/* Pass 2 state: last valid frame (or -1) and its coordinates, first
-	 * frame of the open gap (or -1). */
-	int64_t last, gap;
-	double lastv[3];
-	/* Edge fills applied in pass 3: frames [0, lead_end) take leadv,
-	 * frames [trail_from, n) take trailv (when the gap is short
-	 * enough). */
-	int64_t lead_end, trail_from;
-	double leadv[3], trailv[3];
+	/* Pass 2 state: last valid frame (or -1) and its coordinates; the
+	 * open gap (frames not valid from gap, or -1), its end (the next valid
+	 * frame, or n) and the values it is filled with: FILL_*. */
+	int64_t last, gap, gend;
+	double lastv[3], gendv[3];
+	int fill;
 };
 
 /* One target of a radix selection: an order statistic of a keypoint. */
@@ -98,6 +101,8 @@ struct part {
 	size_t chunk_frames;
 	double *tmp;        /* K scratch values */
 	double *dist;       /* chunk_frames * K distances */
+	double *probe;      /* PROBE_FRAMES records read ahead, */
+	double *pdist;      /* and their distances */
 	char *sbuf;         /* 3 * SPOOL_BUF: the spools' stdio buffers */
 };
 
@@ -158,24 +163,6 @@ sread(int fd, void *p, size_t n, uint64_t off)
 			continue;
 		if (k <= 0)
 			die("temporary file: read:");
-		c += k;
-		n -= (size_t)k;
-		off += (uint64_t)k;
-	}
-}
-
-/* spwrite: write exactly n bytes at offset off of fd, dying on error. */
-static void
-spwrite(int fd, const void *p, size_t n, uint64_t off)
-{
-	const char *c = p;
-
-	while (n > 0) {
-		ssize_t k = pwrite(fd, c, n, (off_t)off);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			die("temporary file: write:");
 		c += k;
 		n -= (size_t)k;
 		off += (uint64_t)k;
@@ -668,113 +655,6 @@ select_stats(struct part *p, int stage)
 }
 
 /*
- * fill_gap: keypoint k's gap [g, t) ends at valid frame t with values v;
- * fill it by linear interpolation from the last valid point (np.interp's
- * formula) or, when the gap starts the part, record the edge value; frames
- * before the chunk starting at f0 are patched in the spool.
- */
-static void
-fill_gap(struct part *p, size_t k, int64_t t, const double *v, uint64_t f0,
-    uint64_t max_gap)
-{
-	struct bp *b = &p->bp[k];
-	size_t D = p->D;
-	int64_t g = b->gap;
-
-	if ((uint64_t)(t - g) > max_gap)
-		return;
-	if (b->last < 0) {
-		b->lead_end = t;
-		memcpy(b->leadv, v, D * sizeof(double));
-		return;
-	}
-	for (int64_t f = g; f < t; f++) {
-		double w[3];
-		for (size_t d = 0; d < D; d++) {
-			double slope = (v[d] - b->lastv[d]) /
-			    (double)(t - b->last);
-			w[d] = slope * (double)(f - b->last) + b->lastv[d];
-		}
-		if ((uint64_t)f >= f0)
-			memcpy(p->chunk + ((uint64_t)f - f0) * p->rec + k *
-			    (D + 1), w, D * sizeof(double));
-		else
-			spwrite(p->pfd, w, D * sizeof(double), ((uint64_t)f *
-			    p->rec + k * (D + 1)) * sizeof(double));
-	}
-}
-
-/*
- * pass2: flag the points (status in the distance slot: ST_*), blank the
- * removed ones (NaN coordinates, confidence 0) and fill the gaps, chunk by
- * chunk, rewriting the records.
- */
-static void
-pass2(struct part *p, const struct opts *o)
-{
-	size_t K = p->K, D = p->D;
-
-	for (size_t k = 0; k < K; k++) {
-		struct bp *b = &p->bp[k];
-		b->thr = b->med + o->scale * b->mad;
-		b->last = b->gap = -1;
-		b->lead_end = 0;
-		b->trail_from = (int64_t)p->n;
-	}
-	for (uint64_t f0 = 0; f0 < p->n; f0 += p->chunk_frames) {
-		size_t nf = p->n - f0 < p->chunk_frames ? (size_t)(p->n - f0) :
-		    p->chunk_frames;
-		sread(p->pfd, p->chunk, nf * p->rec * sizeof(double),
-		    f0 * p->rec * sizeof(double));
-		sread(p->dfd, p->dist, nf * K * sizeof(double),
-		    f0 * K * sizeof(double));
-		for (size_t i = 0; i < nf; i++)
-			for (size_t k = 0; k < K; k++) {
-				struct bp *b = &p->bp[k];
-				double *v = p->chunk + i * p->rec + k * (D + 1);
-				double dk = p->dist[i * K + k];
-				int64_t t = (int64_t)(f0 + i);
-				int st;
-				if (isnan(dk))
-					st = ST_MISSING;
-				else if (dk > b->thr)
-					st = ST_OUTLIER;
-				else if (!isnan(o->conf) && !(v[D] >= o->conf))
-					st = ST_LOWCONF;
-				else
-					st = ST_OK;
-				if (st == ST_OUTLIER)
-					b->outliers++;
-				else if (st == ST_LOWCONF)
-					b->lowconf++;
-				if (st != ST_OK) {
-					for (size_t d = 0; d < D; d++)
-						v[d] = NAN;
-					v[D] = 0;
-					if (b->gap < 0)
-						b->gap = t;
-					continue;
-				}
-				if (b->gap >= 0)
-					fill_gap(p, k, t, v, f0, o->max_gap);
-				b->gap = -1;
-				b->last = t;
-				memcpy(b->lastv, v, D * sizeof(double));
-			}
-		spwrite(p->pfd, p->chunk, nf * p->rec * sizeof(double),
-		    f0 * p->rec * sizeof(double));
-	}
-	for (size_t k = 0; k < K; k++) {
-		struct bp *b = &p->bp[k];
-		if (b->gap >= 0 && b->last >= 0 &&
-		    (uint64_t)((int64_t)p->n - b->gap) <= o->max_gap) {
-			b->trail_from = b->gap;
-			memcpy(b->trailv, b->lastv, D * sizeof(double));
-		}
-	}
-}
-
-/*
  * put_column: coordinate d (D: the confidence) of keypoint k of the m
  * records at r into its output column buf[c] from row at, if it has one.
  */
@@ -798,12 +678,130 @@ put_column(const struct part *p, void **buf, size_t k, size_t d, size_t at,
 			mz_put_f64(buf[c], ty, at + i, v[i * p->rec]);
 }
 
+/* status: the status of a point at distance dk with confidence cf. */
+static int
+status(const struct bp *b, double dk, double cf, const struct opts *o)
+{
+	if (isnan(dk))
+		return ST_MISSING;
+	if (dk > b->thr)
+		return ST_OUTLIER;
+	if (!isnan(o->conf) && !(cf >= o->conf))
+		return ST_LOWCONF;
+	return ST_OK;
+}
+
 /*
- * pass3: write the part: the rest spool's blocks, each with the keypoint
- * columns of its frames from the point spool (edge fills applied).
+ * gap_end: keypoint k is not valid at frame f, which starts a gap: find
+ * the gap's end (the next valid frame, or n) and how it is filled.  The
+ * frames [f0, f0 + nf) are in p->chunk and p->dist; later ones are read
+ * from the spools PROBE_FRAMES at a time into p->probe and p->pdist.
  */
 static void
-pass3(struct part *p, mz_writer *w)
+gap_end(struct part *p, size_t k, uint64_t f, uint64_t f0, size_t nf,
+    const struct opts *o)
+{
+	struct bp *b = &p->bp[k];
+	size_t K = p->K, D = p->D;
+	const double *rec = NULL;
+	uint64_t t = f + 1;
+
+	for (; t < f0 + nf; t++) {
+		rec = p->chunk + (t - f0) * p->rec + k * (D + 1);
+		if (status(b, p->dist[(t - f0) * K + k], rec[D], o) == ST_OK)
+			break;
+	}
+	while (t >= f0 + nf && t < p->n) {
+		size_t m = p->n - t < PROBE_FRAMES ? (size_t)(p->n - t) :
+		    PROBE_FRAMES, i;
+		sread(p->pfd, p->probe, m * p->rec * sizeof(double), t *
+		    p->rec * sizeof(double));
+		sread(p->dfd, p->pdist, m * K * sizeof(double), t * K *
+		    sizeof(double));
+		for (i = 0; i < m; i++) {
+			rec = p->probe + i * p->rec + k * (D + 1);
+			if (status(b, p->pdist[i * K + k], rec[D], o) == ST_OK)
+				break;
+		}
+		t += i;
+		if (i < m)
+			break;
+	}
+	b->gap = (int64_t)f;
+	b->gend = (int64_t)t;
+	if (t - f > o->max_gap)
+		b->fill = FILL_NONE;
+	else if (t == p->n)
+		b->fill = b->last < 0 ? FILL_NONE : FILL_LAST;
+	else {
+		b->fill = b->last < 0 ? FILL_NEXT : FILL_INTERP;
+		memcpy(b->gendv, rec, D * sizeof(double));
+	}
+}
+
+/*
+ * flag_chunk: flag the points of the nf frames from f0 in p->chunk (with
+ * their distances in p->dist): a point not valid gets confidence 0 and
+ * the coordinates its gap is filled with (np.interp's formula between the
+ * valid points either side, the nearest valid point at the part's ends),
+ * or NaN.
+ */
+static void
+flag_chunk(struct part *p, uint64_t f0, size_t nf, const struct opts *o)
+{
+	size_t K = p->K, D = p->D;
+
+	for (size_t i = 0; i < nf; i++)
+		for (size_t k = 0; k < K; k++) {
+			struct bp *b = &p->bp[k];
+			double *v = p->chunk + i * p->rec + k * (D + 1);
+			int64_t t = (int64_t)(f0 + i);
+			int st = status(b, p->dist[i * K + k], v[D], o);
+			if (st == ST_OK) {
+				b->gap = -1;
+				b->last = t;
+				memcpy(b->lastv, v, D * sizeof(double));
+				continue;
+			}
+			if (st == ST_OUTLIER)
+				b->outliers++;
+			else if (st == ST_LOWCONF)
+				b->lowconf++;
+			if (b->gap < 0)
+				gap_end(p, k, (uint64_t)t, f0, nf, o);
+			v[D] = 0;
+			for (size_t d = 0; d < D; d++) {
+				switch (b->fill) {
+				case FILL_INTERP: {
+					double slope = (b->gendv[d] -
+					    b->lastv[d]) / (double)(b->gend -
+					    b->last);
+					v[d] = slope * (double)(t - b->last) +
+					    b->lastv[d];
+					break;
+				}
+				case FILL_NEXT:
+					v[d] = b->gendv[d];
+					break;
+				case FILL_LAST:
+					v[d] = b->lastv[d];
+					break;
+				default:
+					v[d] = NAN;
+				}
+			}
+			if (b->fill == FILL_NONE)
+				b->after++;
+		}
+}
+
+/*
+ * pass2: flag the points and write the part: the rest spool's blocks, each
+ * with the keypoint columns of its frames from the point spool, flagged
+ * and filled a chunk at a time.
+ */
+static void
+pass2(struct part *p, mz_writer *w, const struct opts *o)
 {
 	size_t K = p->K, D = p->D, ncols = p->h->ncols, cap = 0;
 	const void **cols = xcalloc(ncols, sizeof(*cols));
@@ -811,6 +809,11 @@ pass3(struct part *p, mz_writer *w)
 	uint64_t roff = 0, f0 = 0, rows;
 	mz_err e;
 
+	for (size_t k = 0; k < K; k++) {
+		struct bp *b = &p->bp[k];
+		b->thr = b->med + o->scale * b->mad;
+		b->last = b->gap = -1;
+	}
 	while (f0 < p->n) {
 		size_t n;
 		sread(p->rfd, &rows, sizeof(rows), roff);
@@ -835,22 +838,9 @@ pass3(struct part *p, mz_writer *w)
 			    p->chunk_frames;
 			sread(p->pfd, p->chunk, nf * p->rec * sizeof(double),
 			    (f0 + i0) * p->rec * sizeof(double));
-			for (size_t i = 0; i < nf; i++) {
-				int64_t t = (int64_t)(f0 + i0 + i);
-				for (size_t k = 0; k < K; k++) {
-					struct bp *b = &p->bp[k];
-					double *v = p->chunk + i * p->rec + k *
-					    (D + 1);
-					const double *fill = t < b->lead_end ?
-					    b->leadv : t >= b->trail_from ?
-					    b->trailv : NULL;
-					if (fill != NULL)
-						memcpy(v, fill, D *
-						    sizeof(double));
-					if (isnan(v[0]))
-						b->after++;
-				}
-			}
+			sread(p->dfd, p->dist, nf * K * sizeof(double),
+			    (f0 + i0) * K * sizeof(double));
+			flag_chunk(p, f0 + i0, nf, o);
 			/* Into the columns, GATHER_FRAMES records at a time
 			 * (in cache), one column at a time. */
 			for (size_t s0 = 0; s0 < nf; s0 += GATHER_FRAMES) {
@@ -986,6 +976,8 @@ outliers_part(mz_reader *r, mz_writer *w, const struct opts *o,
 	p.chunk = xmalloc(p.chunk_frames * p.rec * sizeof(double));
 	p.tmp = xmalloc(p.K * sizeof(double));
 	p.dist = xmalloc(p.chunk_frames * p.K * sizeof(double));
+	p.probe = xmalloc(PROBE_FRAMES * p.rec * sizeof(double));
+	p.pdist = xmalloc(PROBE_FRAMES * p.K * sizeof(double));
 	p.sbuf = xmalloc(3 * (size_t)SPOOL_BUF);
 	p.pfd = spool_open(&p.pf, p.sbuf);
 	p.dfd = spool_open(&p.df, p.sbuf + SPOOL_BUF);
@@ -1005,7 +997,6 @@ outliers_part(mz_reader *r, mz_writer *w, const struct opts *o,
 
 	select_stats(&p, 0);
 	select_stats(&p, 1);
-	pass2(&p, o);
 
 	if ((oh = mz_header_copy(h)) == NULL ||
 	    (hist = cJSON_Duplicate(opts, 1)) == NULL)
@@ -1014,13 +1005,15 @@ outliers_part(mz_reader *r, mz_writer *w, const struct opts *o,
 	if (mz_writer_begin_part(w, oh, &e) < 0)
 		die_err(&e);
 	mz_header_free(oh);
-	pass3(&p, w);
+	pass2(&p, w, o);
 	if (mz_writer_end_part(w, &e) < 0)
 		die_err(&e);
 	rep = report_part(&p, mz_reader_part_index(r));
 	close(p.pfd);
 	close(p.dfd);
 	free(p.dist);
+	free(p.probe);
+	free(p.pdist);
 	close(p.rfd);
 	free(p.chunk);
 	free(p.tmp);

@@ -115,6 +115,14 @@ import json; print(json.dumps(json.load(open("gap.json"))["parts"][0]["all_nan"]
 	mz-outliers -q -r long.json -o long.out.mzs long.mzs
 	t_is "150000 frames, an 80000-frame gap: = numpy" "ok" \
 	    "$("$NP" "$REF" outliers long.mzs long.out.mzs long.json)"
+	# Its end is found by reading ahead of the chunk in memory: the
+	# max-gap decision and the fill come from there.
+	for g in 70000 90000; do
+		mz-outliers -q -g $g -t 0.3 -r lg.json -o lg.out.mzs long.mzs
+		t_is "... -g $g -t 0.3 (the gap not filled / filled) = numpy" \
+		    "ok" "$("$NP" "$REF" outliers long.mzs lg.out.mzs lg.json \
+		        --max-gap $g --conf 0.3)"
+	done
 	t_is "... all planted found, none invented (no NaN frames)" "ok" \
 	    "$("$NP" "$REF" gen long2.mzs --rows 140000 --parts 1 --plant 200 \
 	        --seed 5; mz-outliers -q -o long2.out.mzs long2.mzs;
