@@ -324,14 +324,18 @@ void mz_fork_join(void *(*fn)(void *), void *items, size_t size, size_t n);
 
 /*
  * mz_bigalloc: malloc(n) for a large array that will be filled whole
- * (whole-recording columns, read buffers).  From MZ_BIG_BYTES up, the
- * kernel is advised (madvise MADV_HUGEPAGE, where it exists) to back the
- * block with transparent huge pages, which takes first-touch page faults
- * from one per 4 kB to one per 2 MB; the advice is a hint and its failure
- * is ignored.  NULL when out of memory; n == 0 gives a valid 1-byte block.
+ * (whole-recording columns, read and write buffers).  From half of
+ * MZ_BIG_BYTES up, the block is aligned to MZ_BIG_BYTES, rounded up to a
+ * multiple of it, and the kernel is advised (madvise MADV_HUGEPAGE, where
+ * it exists) to back it with transparent huge pages, which takes
+ * first-touch page faults from one per 4 kB to one per 2 MB (the rounding
+ * costs at most as much memory as asked for, and only where it is
+ * touched); the advice is a hint and its failure is ignored.  NULL when
+ * out of memory; n == 0 gives a valid 1-byte block.
  * mz_bigrealloc: realloc(p, n) (p from malloc, realloc or these) with
- * the same alignment and advice on the result (NULL, p untouched, when
- * out of memory).  Both are released with free().
+ * the same alignment and advice on the result; a block already aligned
+ * with room for n is returned as it is (NULL, p untouched, when out of
+ * memory).  Both are released with free().
  */
 #define MZ_BIG_BYTES ((size_t)2 << 20)
 void *mz_bigalloc(size_t n);

@@ -67,6 +67,11 @@ reserve(struct slot *s, size_t n)
 {
 	if (n <= s->cap)
 		return 0;
+	/* Blocks of a few hundred kB (compressed 1 MiB blocks) get a whole
+	 * huge page: a slot is refilled for every chunk, and first touches
+	 * a page at a time cost more than the memory. */
+	if (n > MZ_BIG_BYTES / 8 && n < MZ_BIG_BYTES / 2)
+		n = MZ_BIG_BYTES / 2;
 	unsigned char *nb = mz_bigrealloc(s->buf, n);
 	if (nb == NULL)
 		return -1;

@@ -73,10 +73,15 @@ mz_bigalloc(size_t n)
 {
 	void *p;
 
-	/* Huge pages need 2 MB aligned ranges: align the block itself. */
-	if (n >= MZ_BIG_BYTES)
+	/* Huge pages need 2 MB aligned ranges: from half a huge page up the
+	 * block is aligned and rounded up to whole huge pages. */
+	if (n >= MZ_BIG_BYTES / 2) {
+		if (n > SIZE_MAX - MZ_BIG_BYTES)
+			return NULL;
+		n = (n + MZ_BIG_BYTES - 1) / MZ_BIG_BYTES * MZ_BIG_BYTES;
 		return posix_memalign(&p, MZ_BIG_BYTES, n) == 0 ?
 		    advise_big(p, n) : NULL;
+	}
 	return malloc(n ? n : 1);
 }
 
@@ -86,14 +91,17 @@ mz_bigrealloc(void *p, size_t n)
 	void *q;
 	size_t old;
 
-	if (n < MZ_BIG_BYTES)
+	if (n < MZ_BIG_BYTES / 2)
 		return realloc(p, n ? n : 1);
+	old = p != NULL ? malloc_usable_size(p) : 0;
+	/* A block rounded up to huge pages often has the room already. */
+	if (old >= n && ((uintptr_t)p & (MZ_BIG_BYTES - 1)) == 0)
+		return p;
 	/* A new aligned block (realloc would not keep the alignment huge
 	 * pages need), the old contents copied. */
 	if ((q = mz_bigalloc(n)) == NULL)
 		return NULL;
 	if (p != NULL) {
-		old = malloc_usable_size(p);
 		memcpy(q, p, old < n ? old : n);
 		free(p);
 	}

@@ -70,7 +70,9 @@ struct mz_writer {
 	int inpart;
 	mz_header *hdr;
 	size_t blockrows, pendrows;
-	unsigned char **pend;
+	unsigned char **pend;      /* per column: rows of the block to come, */
+	unsigned char *pslab;      /* all in this one block, kept for the */
+	size_t pslabcap;           /* next part when it is big enough */
 	const void **view;
 	uint64_t rows, blocks;
 	XXH64_state_t *ph;
@@ -543,10 +545,8 @@ writer_free(mz_writer *w)
 {
 	if (w == NULL)
 		return;
-	if (w->pend != NULL && w->hdr != NULL)
-		for (size_t j = 0; j < w->hdr->ncols; j++)
-			free(w->pend[j]);
 	free(w->pend);
+	free(w->pslab);
 	free(w->view);
 	mz_header_free(w->hdr);
 	XXH64_freeState(w->ph);
@@ -618,9 +618,6 @@ mz_writer_begin_part(mz_writer *w, const mz_header *h, mz_err *err)
 		    w->name);
 	if ((rc = start(w, err)) < 0)
 		return rc;
-	if (w->pend != NULL && w->hdr != NULL)
-		for (size_t j = 0; j < w->hdr->ncols; j++)
-			free(w->pend[j]);
 	free(w->pend);
 	free(w->view);
 	w->view = NULL;
@@ -639,6 +636,25 @@ mz_writer_begin_part(mz_writer *w, const mz_header *h, mz_err *err)
 	w->blockrows = rs ? w->block_bytes / rs : 1;
 	if (w->blockrows == 0)
 		w->blockrows = 1;
+	/* The pending rows' columns in one slab (huge pages when large, no
+	 * new page faults for the next part), each column 64-byte aligned. */
+	rs = 0;
+	for (size_t j = 0; j < h->ncols; j++)
+		rs += (w->blockrows * mz_type_size(h->cols[j].type) + 63) &
+		    ~(size_t)63;
+	if (rs > w->pslabcap) {
+		free(w->pslab);
+		w->pslabcap = 0;
+		if ((w->pslab = mz_bigalloc(rs)) == NULL)
+			return werr(w, err, MZ_ENOMEM, "out of memory");
+		w->pslabcap = rs;
+	}
+	rs = 0;
+	for (size_t j = 0; j < h->ncols; j++) {
+		w->pend[j] = w->pslab + rs;
+		rs += (w->blockrows * mz_type_size(h->cols[j].type) + 63) &
+		    ~(size_t)63;
+	}
 	w->pendrows = 0;
 	w->rows = w->blocks = 0;
 	XXH64_reset(w->ph, 0);
@@ -767,9 +783,6 @@ mz_writer_append(mz_writer *w, size_t nrows, const void *const *cols,
 			k = w->blockrows - w->pendrows;
 		for (size_t j = 0; j < h->ncols; j++) {
 			size_t wsz = mz_type_size(h->cols[j].type);
-			if (w->pend[j] == NULL &&
-			    (w->pend[j] = malloc(w->blockrows * wsz)) == NULL)
-				return werr(w, err, MZ_ENOMEM, "out of memory");
 			memcpy(w->pend[j] + w->pendrows * wsz,
 			    (const char *)cols[j] + done * wsz, k * wsz);
 		}

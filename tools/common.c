@@ -121,7 +121,7 @@ warnx_(const char *fmt, ...)
 void *
 xmalloc(size_t n)
 {
-	void *p = malloc(n ? n : 1);
+	void *p = mz_bigalloc(n);
 
 	if (p == NULL)
 		die("out of memory");
@@ -141,7 +141,7 @@ xcalloc(size_t n, size_t m)
 void *
 xrealloc(void *p, size_t n)
 {
-	if ((p = realloc(p, n ? n : 1)) == NULL)
+	if ((p = mz_bigrealloc(p, n)) == NULL)
 		die("out of memory");
 	return p;
 }

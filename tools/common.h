@@ -50,7 +50,8 @@ void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void die_err(const mz_err *e) __attribute__((noreturn));
 void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* xmalloc and friends: die on out of memory. */
+/* xmalloc and friends: die on out of memory.  xmalloc and xrealloc are
+ * mz_bigalloc and mz_bigrealloc: large blocks on huge pages. */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t m);
 void *xrealloc(void *p, size_t n);

@@ -1,5 +1,6 @@
 /* lib.c - unit tests of libmz's helpers: number text, headers, history,
  * atomic files, threads, seeds and random streams. */
+#include <malloc.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -261,6 +262,43 @@ test_misc(void)
 		items[0].out = -7;
 		mz_fork_join(fj_body, items, sizeof(items[0]), 0);
 		ok(items[0].out == -7, "mz_fork_join: no items, nothing run");
+	}
+	{
+		/* mz_bigalloc: small blocks plain; from 1 MiB up aligned to
+		 * 2 MiB and rounded up to a multiple of it. */
+		unsigned char *a = mz_bigalloc(1000), *b, *c;
+		size_t big = MZ_BIG_BYTES / 2 + 1;
+
+		ok(a != NULL, "mz_bigalloc: a small block");
+		memset(a, 7, 1000);
+		b = mz_bigalloc(big);
+		ok(b != NULL && ((uintptr_t)b & (MZ_BIG_BYTES - 1)) == 0 &&
+		    malloc_usable_size(b) >= MZ_BIG_BYTES,
+		    "mz_bigalloc: half a huge page + 1: aligned, a whole one");
+		free(b);
+		/* Growing a small block: contents kept, now aligned. */
+		a = mz_bigrealloc(a, big);
+		ok(a != NULL && ((uintptr_t)a & (MZ_BIG_BYTES - 1)) == 0 &&
+		    a[0] == 7 && a[999] == 7,
+		    "mz_bigrealloc: small to big keeps the contents");
+		/* Within the rounded room: the same block. */
+		c = mz_bigrealloc(a, MZ_BIG_BYTES);
+		ok(c == a, "mz_bigrealloc: room already there, same block");
+		c[MZ_BIG_BYTES - 1] = 9;
+		/* Beyond it: a new block, contents kept. */
+		big = malloc_usable_size(c) + 1;
+		a = mz_bigrealloc(c, big);
+		ok(a != NULL && a != c && a[0] == 7 &&
+		    a[MZ_BIG_BYTES - 1] == 9 &&
+		    ((uintptr_t)a & (MZ_BIG_BYTES - 1)) == 0 &&
+		    malloc_usable_size(a) >= 2 * MZ_BIG_BYTES,
+		    "mz_bigrealloc: past the room, a bigger block, contents kept");
+		/* Back to small: an ordinary realloc. */
+		a = mz_bigrealloc(a, 10);
+		ok(a != NULL && a[0] == 7, "mz_bigrealloc: big to small");
+		free(a);
+		ok(mz_bigalloc(SIZE_MAX - 10) == NULL,
+		    "mz_bigalloc: a size that cannot be rounded: NULL");
 	}
 	ok(mz_type_parse("u16") == MZ_U16 && mz_type_size(MZ_U16) == 2 &&
 	    mz_type_parse("x") == MZ_NOTYPE, "type names");
