@@ -209,7 +209,9 @@ print("kin_compute", best(lambda: kin(A, B)))
 print("kin_load", best(lambda: kin(*ld("kin"))))
 A, B = ld("wav")
 print("wav_direct", best(lambda: wav(A, B, morlet_direct)))
+print("wav_direct_load", best(lambda: wav(*ld("wav"), morlet_direct)))
 print("wav_fft", best(lambda: wav(A, B, morlet_fft)))
+print("wav_fft_load", best(lambda: wav(*ld("wav"), morlet_fft)))
 try:
     # What mosaic runs for its wavelet features: PyWavelets' CWT with the
     # complex Morlet cmor1.5-1.0 (its default method, convolution).
@@ -219,6 +221,7 @@ try:
         return np.abs(pywt.cwt(x, s, "cmor1.5-1.0",
                                sampling_period=1 / fps)[0])
     print("wav_pywt", best(lambda: wav(A, B, morlet_pywt)))
+    print("wav_pywt_load", best(lambda: wav(*ld("wav"), morlet_pywt)))
 except ImportError:
     pass
 EOF
@@ -245,10 +248,10 @@ printf '%-30s %13s %13s %13s %13s %13s\n' "" mz numpy numpy+load ratio \
 printf '%-30s %6s %6s %6s %6s %6s %6s %6s %6s %6s %6s\n' features wall cpu \
     wall cpu wall cpu wall cpu wall cpu
 line "kinematic+social (101 cols)" "$mz_kin" kin_compute kin_load
-line "wavelet $WFRAMES fr: direct" "$mz_wav" wav_direct
-line "wavelet $WFRAMES fr: np.fft" "$mz_wav" wav_fft
+line "wavelet $WFRAMES fr: direct" "$mz_wav" wav_direct wav_direct_load
+line "wavelet $WFRAMES fr: np.fft" "$mz_wav" wav_fft wav_fft_load
 if grep -q '^wav_pywt ' "$W/py.txt"; then
-	line "wavelet $WFRAMES fr: pywt.cwt" "$mz_wav" wav_pywt
+	line "wavelet $WFRAMES fr: pywt.cwt" "$mz_wav" wav_pywt wav_pywt_load
 else
 	echo "(pywt.cwt: PyWavelets not installed)"
 fi
