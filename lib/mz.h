@@ -183,6 +183,17 @@ mz_reader *mz_reader_memopen(const void *buf, size_t len, const char *name,
 	mz_err *err);
 void mz_reader_close(mz_reader *r);
 
+/*
+ * mz_reader_skim: for a first pass whose findings a later, verifying read
+ * of the same bytes checks: from now on the payloads of block chunks are
+ * not checked against their checksums (framing, padding, block headers
+ * and column descriptors, and each part's chain of checksums still are),
+ * so that a reader of a mapped file (mz_reader_memopen) touches only the
+ * pages of the columns it decodes (mz_reader_want).  Values from a
+ * damaged block may then come back wrong instead of as an error.
+ */
+void mz_reader_skim(mz_reader *r);
+
 /* mz_reader_name: the name used in messages ("<stdin>" for stdin). */
 const char *mz_reader_name(const mz_reader *r);
 

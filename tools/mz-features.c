@@ -10,7 +10,8 @@
  * exist.  A row's features depend only on rows within the margin, so the
  * result equals a computation over the whole recording while memory stays
  * that of one batch and its margins.  A first pass learns each part's
- * header, rows and frames; then one reader (a cursor) brings the focal
+ * header, rows and frames (skimming a mapping of the file: only the frame
+ * column's pages, checksums left to the later readers); then one reader (a cursor) brings the focal
  * individual's rows into the window, with the part's own columns that are
  * passed through, and the other individuals of the sequence (social
  * features) are read by further readers on the same file, each positioned
@@ -24,6 +25,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -307,21 +309,79 @@ meta_dup(const mz_header *h, const char *key)
 	return s ? xstrdup(s) : NULL;
 }
 
+/* pinfo_free: release the n parts' records pi. */
+static void
+pinfo_free(struct pinfo *pi, size_t n)
+{
+	for (size_t p = 0; p < n; p++) {
+		free(pi[p].group);
+		free(pi[p].seq);
+		free(pi[p].indiv);
+		mz_header_free(pi[p].hdr);
+	}
+	free(pi);
+}
+
+/*
+ * scan_reader: pass 1's reader over path (a regular file): mapped and
+ * skimming (mz_reader_skim: only the frame column's pages are touched;
+ * the window's readers verify every byte later) when skim is set and the
+ * file maps, else an ordinary verifying reader.  *map and *len get the
+ * mapping to unmap (NULL when there is none).
+ */
+static mz_reader *
+scan_reader(const char *path, const char *name, int skim, void **map,
+    size_t *len)
+{
+	struct stat st;
+	mz_reader *r;
+	mz_err e;
+	int fd;
+
+	*map = NULL;
+	*len = 0;
+	if (!skim)
+		return open_reader(path, name);
+	if ((fd = open(path, O_RDONLY)) < 0)
+		die("%s:", name);
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uintmax_t)st.st_size <= SIZE_MAX) {
+		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
+		    fd, 0);
+		if (m != MAP_FAILED) {
+			close(fd);
+			*map = m;
+			*len = (size_t)st.st_size;
+			if ((r = mz_reader_memopen(m, *len, name, &e)) == NULL)
+				die_err(&e);
+			mz_reader_skim(r);
+			return r;
+		}
+	}
+	close(fd);
+	return open_reader(path, name);
+}
+
 /*
  * scan: pass 1 over path (shown as name): per part its identity, frame
  * range and row count into a malloc'd array (*np parts).  Dies on a part
- * without an integer frame column or with frames not increasing.
+ * without an integer frame column or with frames not increasing.  The
+ * pass skims (scan_reader); frames found out of order are looked at again
+ * with a verifying reader, so that damage is reported as such.
  */
 static struct pinfo *
 scan(const char *path, const char *name, size_t *np)
 {
 	struct pinfo *pi = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0, cap = 0, maplen;
+	int skim = 1;
+	void *map;
 	mz_reader *r;
 	mz_err e;
 	int rc;
 
-	r = open_reader(path, name);
+again:
+	r = scan_reader(path, name, skim, &map, &maplen);
 	while ((rc = mz_reader_next_part(r, &e)) > 0) {
 		const mz_header *h = mz_reader_header(r);
 		int fc = mz_header_find(h, "frame");
@@ -352,11 +412,14 @@ scan(const char *path, const char *name, size_t *np)
 			for (size_t i = 0; i < b.nrows; i++) {
 				int64_t f = mz_get_i64(b.cols[fc],
 				    h->cols[fc].type, i);
-				if (p->nrows > 0 && f <= p->f1)
+				if (p->nrows > 0 && f <= p->f1) {
+					if (skim)
+						goto verify;
 					die("%s: part %zu: frame %lld follows "
 					    "frame %lld (frames must increase)",
 					    name, n - 1, (long long)f,
 					    (long long)p->f1);
+				}
 				if (p->nrows++ == 0)
 					p->f0 = f;
 				p->f1 = f;
@@ -367,8 +430,19 @@ scan(const char *path, const char *name, size_t *np)
 	if (rc < 0)
 		die_err(&e);
 	mz_reader_close(r);
+	if (map != NULL)
+		munmap(map, maplen);
 	*np = n;
 	return pi;
+verify:
+	mz_reader_close(r);
+	if (map != NULL)
+		munmap(map, maplen);
+	pinfo_free(pi, n);
+	pi = NULL;
+	n = cap = 0;
+	skim = 0;
+	goto again;
 }
 
 /* same_str: strings equal, both NULL counting as equal. */
@@ -2476,13 +2550,7 @@ main(int argc, char **argv)
 				do_part(&in, p, r0, r1, w, &o, hopts);
 		}
 		pool_clear();
-		for (size_t p = 0; p < in.np; p++) {
-			free(in.pi[p].group);
-			free(in.pi[p].seq);
-			free(in.pi[p].indiv);
-			mz_header_free(in.pi[p].hdr);
-		}
-		free(in.pi);
+		pinfo_free(in.pi, in.np);
 	}
 	for (size_t f = 0; f < o.nfeat; f++)
 		comma_list_free(o.feat[f].arg);

@@ -62,6 +62,17 @@ make_stream(int codec, size_t n, size_t block_bytes, size_t *len)
 /* read_all: read every part and block; returns rows read or a negative
  * code; checks values when check is set. */
 static int via_file;  /* read through a file and read(2), not memory */
+static int skim;      /* mz_reader_skim the reader */
+
+/* find4: the first place of the 4 bytes tag in buf[0..len), or NULL. */
+static unsigned char *
+find4(unsigned char *buf, size_t len, const char *tag)
+{
+	for (size_t i = 0; i + 4 <= len; i++)
+		if (memcmp(buf + i, tag, 4) == 0)
+			return buf + i;
+	return NULL;
+}
 
 static long
 read_all(const unsigned char *buf, size_t len, int check, mz_err *e)
@@ -83,6 +94,8 @@ read_all(const unsigned char *buf, size_t len, int check, mz_err *e)
 
 	if (r == NULL)
 		return -e->code;
+	if (skim)
+		mz_reader_skim(r);
 	while ((rc = mz_reader_next_part(r, e)) > 0) {
 		mz_block b;
 		while ((rc = mz_reader_next_block(r, &b, e)) > 0) {
@@ -110,7 +123,7 @@ int
 main(void)
 {
 	mz_err e;
-	size_t len;
+	size_t len, len2;
 
 	for (int codec = 0; codec <= 2; codec++) {
 		unsigned char *s = make_stream(codec, 10000, 4096, &len);
@@ -251,6 +264,48 @@ main(void)
 		    strstr(e.msg, "bad signature") != NULL,
 		    "wrong magic: %s", e.msg);
 		free(s);
+	}
+
+	/* Skimming: a block's column data is not checked against its
+	 * checksum; the block's header and descriptors, the stored checksums
+	 * (the part's chain in TAIL) and the other chunks still are. */
+	{
+		unsigned char *s = make_stream(0, 300, 512, &len), *bl;
+		unsigned char *z = make_stream(2, 300, 512, &len2);
+		size_t pl, at;
+
+		skim = 1;
+		ok(read_all(z, len2, 1, &e) == 300 &&
+		    read_all(s, len, 1, &e) == 300,
+		    "skim: undamaged streams read (shuffle, raw)");
+		bl = find4(s, len, "BLCK");
+		pl = 24 + 16 + 24 * (size_t)(bl[24 + 8] | bl[24 + 9] << 8);
+		at = (size_t)(bl - s);
+		s[at + pl] ^= 0x40;
+		ok(read_all(s, len, 0, &e) == 300,
+		    "skim: a flipped byte of raw column data is not seen");
+		skim = 0;
+		ok(read_all(s, len, 0, &e) == -MZ_ECHECKSUM,
+		    "... without skim it is: %s", e.msg);
+		s[at + pl] ^= 0x40;
+		skim = 1;
+		s[at + 16] ^= 0x40;
+		ok(read_all(s, len, 0, &e) == -MZ_ECHECKSUM,
+		    "skim: a flipped stored checksum breaks the part's chain: "
+		    "%s", e.msg);
+		s[at + 16] ^= 0x40;
+		s[at + 24] ^= 0x40;
+		ok(read_all(s, len, 0, &e) < 0,
+		    "skim: a flipped block row count is seen: %s", e.msg);
+		s[at + 24] ^= 0x40;
+		bl = find4(s, len, "HEAD");
+		bl[30] ^= 0x40;
+		ok(read_all(s, len, 0, &e) == -MZ_ECHECKSUM,
+		    "skim: a header's checksum is still checked: %s", e.msg);
+		bl[30] ^= 0x40;
+		skim = 0;
+		free(s);
+		free(z);
 	}
 
 	/* The processing hash is deterministic and chains. */
