@@ -369,11 +369,14 @@ scan_reader(const char *path, const char *name, int skim, void **map,
  * pass skims (scan_reader); frames found out of order are looked at again
  * with a verifying reader, so that damage is reported as such.
  */
+#define RELEASE_BYTES ((size_t)8 << 20)
 static struct pinfo *
 scan(const char *path, const char *name, size_t *np)
 {
 	struct pinfo *pi = NULL;
-	size_t n = 0, cap = 0, maplen;
+	size_t n = 0, cap = 0, maplen, released = 0;
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t page = pg > 0 ? (size_t)pg : 4096;
 	int skim = 1;
 	void *map;
 	mz_reader *r;
@@ -408,7 +411,7 @@ again:
 		want[fc] = 1;
 		mz_reader_want(r, want);
 		free(want);
-		while ((rc = mz_reader_next_block(r, &b, &e)) > 0)
+		while ((rc = mz_reader_next_block(r, &b, &e)) > 0) {
 			for (size_t i = 0; i < b.nrows; i++) {
 				int64_t f = mz_get_i64(b.cols[fc],
 				    h->cols[fc].type, i);
@@ -424,6 +427,19 @@ again:
 					p->f0 = f;
 				p->f1 = f;
 			}
+			/* The pages read so far leave the mapping (they stay
+			 * in the page cache): what the pass keeps resident is
+			 * at most RELEASE_BYTES, however long the file. */
+			if (map != NULL) {
+				size_t at = (size_t)mz_reader_offset(r) /
+				    page * page;
+				if (at - released >= RELEASE_BYTES) {
+					(void)madvise((char *)map + released,
+					    at - released, MADV_DONTNEED);
+					released = at;
+				}
+			}
+		}
 		if (rc < 0)
 			die_err(&e);
 	}
@@ -440,7 +456,7 @@ verify:
 		munmap(map, maplen);
 	pinfo_free(pi, n);
 	pi = NULL;
-	n = cap = 0;
+	n = cap = released = 0;
 	skim = 0;
 	goto again;
 }
