@@ -10,14 +10,14 @@
  * exist.  A row's features depend only on rows within the margin, so the
  * result equals a computation over the whole recording while memory stays
  * that of one batch and its margins.  A first pass learns each part's
- * header, rows and frames (skimming a mapping of the file: only the frame
- * column's pages, checksums left to the later readers); then one reader (a cursor) brings the focal
- * individual's rows into the window, with the part's own columns that are
- * passed through, and the other individuals of the sequence (social
- * features) are read by further readers on the same file, each positioned
- * at its own part, as are the neighbouring segments (--overlap) by the
- * focal cursor; a pipe is first copied to a temporary file so that it can
- * be read that way.
+ * header, rows and frames (skimming a mapping of the file: only the
+ * frame column's pages, checksums left to the later readers); then one
+ * reader (a cursor) brings the focal individual's rows into the window,
+ * with the part's own columns that are passed through, and the other
+ * individuals of the sequence (social features) are read by further
+ * readers on the same file, each positioned at its own part, as are the
+ * neighbouring segments (--overlap) by the focal cursor; a pipe is first
+ * copied to a temporary file so that it can be read that way.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -366,8 +366,9 @@ scan_reader(const char *path, const char *name, int skim, void **map,
  * scan: pass 1 over path (shown as name): per part its identity, frame
  * range and row count into a malloc'd array (*np parts).  Dies on a part
  * without an integer frame column or with frames not increasing.  The
- * pass skims (scan_reader); frames found out of order are looked at again
- * with a verifying reader, so that damage is reported as such.
+ * pass skims (scan_reader); frames found out of order, or any error, are
+ * looked at again with a verifying reader, so that damage is reported as
+ * such.
  */
 #define RELEASE_BYTES ((size_t)8 << 20)
 static struct pinfo *
@@ -440,9 +441,13 @@ again:
 				}
 			}
 		}
+		if (rc < 0 && skim)
+			goto verify;
 		if (rc < 0)
 			die_err(&e);
 	}
+	if (rc < 0 && skim)
+		goto verify;
 	if (rc < 0)
 		die_err(&e);
 	mz_reader_close(r);

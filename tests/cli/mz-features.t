@@ -144,6 +144,21 @@ EOF
 	    '^mz-features: dmgx\.mzs: byte [0-9]+: chunk BLCK checksum mismatch' \
 	    o.mzs mz-features -F speed -o o.mzs dmgx.mzs
 	t_ok "... the same file undamaged" sh -c 'mz-features -F speed ok.mzs > ok.out'
+	# A damaged compressed frame column: the skimming pass fails to
+	# decode it, and the verifying read names the damage.
+	mzgen -s 1 -i 1 -k 2 -n 5000 -c zstd -o z.mzs
+	"$NP" - <<'EOF'
+import struct
+b = bytearray(open("z.mzs", "rb").read())
+at = b.find(b"BLCK")
+p = at + 24
+off = struct.unpack_from("<Q", b, p + 16 + 8)[0]
+b[p + off] ^= 0x55   # the zstd magic: not a zstd frame
+open("zdmg.mzs", "wb").write(b)
+EOF
+	t_fails_clean "a damaged compressed frame column: a checksum error" 1 \
+	    '^mz-features: zdmg\.mzs: byte [0-9]+: chunk BLCK checksum mismatch' \
+	    o.mzs mz-features -F speed -o o.mzs zdmg.mzs
 fi
 # Memory does not grow with the recording (the first pass's mapping of the
 # file is released as it goes).  Not under the sanitizers, whose
