@@ -603,6 +603,19 @@ mz_writer_open(const char *path, const mz_wopts *o, mz_err *err)
 	return w;
 }
 
+/* pend_room: bytes of the slab before column j's pending rows (j = ncols:
+ * the slab's size), each column's room rounded up to 64 bytes. */
+static size_t
+pend_room(const mz_writer *w, const mz_header *h, size_t j)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < j; i++)
+		n += (w->blockrows * mz_type_size(h->cols[i].type) + 63) &
+		    ~(size_t)63;
+	return n;
+}
+
 int
 mz_writer_begin_part(mz_writer *w, const mz_header *h, mz_err *err)
 {
@@ -638,10 +651,7 @@ mz_writer_begin_part(mz_writer *w, const mz_header *h, mz_err *err)
 		w->blockrows = 1;
 	/* The pending rows' columns in one slab (huge pages when large, no
 	 * new page faults for the next part), each column 64-byte aligned. */
-	rs = 0;
-	for (size_t j = 0; j < h->ncols; j++)
-		rs += (w->blockrows * mz_type_size(h->cols[j].type) + 63) &
-		    ~(size_t)63;
+	rs = pend_room(w, h, h->ncols);
 	if (rs > w->pslabcap) {
 		free(w->pslab);
 		w->pslabcap = 0;
@@ -649,12 +659,8 @@ mz_writer_begin_part(mz_writer *w, const mz_header *h, mz_err *err)
 			return werr(w, err, MZ_ENOMEM, "out of memory");
 		w->pslabcap = rs;
 	}
-	rs = 0;
-	for (size_t j = 0; j < h->ncols; j++) {
-		w->pend[j] = w->pslab + rs;
-		rs += (w->blockrows * mz_type_size(h->cols[j].type) + 63) &
-		    ~(size_t)63;
-	}
+	for (size_t j = 0; j < h->ncols; j++)
+		w->pend[j] = w->pslab + pend_room(w, h, j);
 	w->pendrows = 0;
 	w->rows = w->blocks = 0;
 	XXH64_reset(w->ph, 0);

@@ -990,24 +990,19 @@ fft_stages(double *restrict re, double *restrict im, size_t N,
 			double *restrict qr = re + b + h, *restrict qi = im + b + h;
 			size_t j = 0;
 			for (; h % 8 == 0 && j < h; j += 8) {
-				v8d Pr, Pi, Qr, Qi, Wr, Wi, tr, ti;
+				v8d Pr, Pi, Qr, Qi, Wr, Wi, Sr, Si, Dr, Di, tr,
+				    ti;
 				LD8(Pr, pr + j); LD8(Pi, pi + j);
 				LD8(Qr, qr + j); LD8(Qi, qi + j);
 				LD8(Wr, wr + j); LD8(Wi, wi + j);
-				tr = Qr * Wr - Qi * Wi;
-				ti = Qr * Wi + Qi * Wr;
-				Qr = Pr - tr; Qi = Pi - ti;
-				Pr += tr; Pi += ti;
-				ST8(pr + j, Pr); ST8(pi + j, Pi);
-				ST8(qr + j, Qr); ST8(qi + j, Qi);
+				BFLY(Pr, Pi, Qr, Qi, Wr, Wi, Sr, Si, Dr, Di);
+				ST8(pr + j, Sr); ST8(pi + j, Si);
+				ST8(qr + j, Dr); ST8(qi + j, Di);
 			}
 			for (; j < h; j++) {
-				double tr = qr[j] * wr[j] - qi[j] * wi[j];
-				double ti = qr[j] * wi[j] + qi[j] * wr[j];
-				qr[j] = pr[j] - tr;
-				qi[j] = pi[j] - ti;
-				pr[j] += tr;
-				pi[j] += ti;
+				double xr = pr[j], xi = pi[j], tr, ti;
+				BFLY(xr, xi, qr[j], qi[j], wr[j], wi[j], pr[j],
+				    pi[j], qr[j], qi[j]);
 			}
 		}
 	}
